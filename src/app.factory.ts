@@ -1,0 +1,65 @@
+import { Logger as NestLogger } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { IncomingMessage } from 'node:http';
+import { Logger } from 'nestjs-pino';
+import { AppModule } from './app.module';
+import type { AppConfig } from './config/app-config';
+import { ProblemFilter } from './errors/problem.filter';
+import { LocalRuntime } from './local/local.runtime';
+import { requestIdOf } from './observability/logging.module';
+
+export interface RunningApp {
+  app: NestFastifyApplication;
+  /** Closes the app, then the embedded runtime it used. */
+  close(): Promise<void>;
+}
+
+/** Builds the whole service from one validated config; the caller decides when to listen. */
+export async function createApp(config: AppConfig): Promise<RunningApp> {
+  const local = config.profile === 'local' ? await LocalRuntime.start(config) : undefined;
+  try {
+    const adapter = new FastifyAdapter({
+      bodyLimit: config.http.bodyLimitBytes,
+      genReqId: (request: IncomingMessage) => requestIdOf(request),
+      trustProxy: config.profile === 'aws',
+      return503OnClosing: true,
+    });
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, local), adapter, {
+      bufferLogs: true,
+    });
+    app.useLogger(app.get(Logger));
+    app.useGlobalFilters(new ProblemFilter());
+    if (local) new NestLogger('LocalRuntime').log(local.describe());
+    const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onSend', async (request, reply) => {
+      reply.header('x-request-id', request.id);
+    });
+    setUpOpenApi(app);
+    await app.init();
+    return {
+      app,
+      close: async () => {
+        await app.close();
+        await local?.stop();
+      },
+    };
+  } catch (error) {
+    await local?.stop();
+    throw error;
+  }
+}
+
+function setUpOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Navius for AWS')
+      .setDescription('Documents API guarded by Microsoft Entra ID access tokens. Errors are application/problem+json.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'entra')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}

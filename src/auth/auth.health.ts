@@ -1,0 +1,22 @@
+import { Injectable } from '@nestjs/common';
+import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { EntraTokenVerifier } from './entra-token.verifier';
+
+/** `token-keys`: up once the OpenID metadata and signing keys have been fetched; fetches them now when not yet. */
+@Injectable()
+export class AuthHealthIndicator {
+  constructor(
+    private readonly verifier: EntraTokenVerifier,
+    private readonly health: HealthIndicatorService,
+  ) {}
+
+  async check(key = 'token-keys'): Promise<HealthIndicatorResult> {
+    const indicator = this.health.check(key);
+    try {
+      await this.verifier.ensureKeys();
+      return indicator.up();
+    } catch {
+      return indicator.down({ message: 'OpenID metadata or signing keys could not be fetched' });
+    }
+  }
+}

@@ -1,0 +1,178 @@
+import { environmentSchema, type Environment } from './config.schema';
+
+export type Profile = Environment['APP_PROFILE'];
+export type Permission = 'Documents.Read' | 'Documents.Write' | 'Audit.Read' | 'Sessions.Revoke';
+
+/** The one typed configuration object every room reads. */
+export interface AppConfig {
+  profile: Profile;
+  http: { host: string; port: number; bodyLimitBytes: number };
+  logLevel: Environment['LOG_LEVEL'];
+  shutdown: { timeoutMs: number; drainDelayMs: number };
+  localDataDir: string;
+  database: {
+    /** Absent in the `local` profile when the embedded PGlite should be used. */
+    url?: string;
+    host?: string;
+    port: number;
+    user?: string;
+    name?: string;
+    password?: string;
+    iamAuth: boolean;
+    poolMax: number;
+    statementTimeoutMs: number;
+    connectTimeoutMs: number;
+  };
+  cache: { redisUrl?: string; keyPrefix: string; ttlSeconds: number; localMaxEntries: number; localTtlMs: number };
+  aws: { region: string };
+  storage: {
+    bucket: string;
+    /** Absent in the `local` profile when the embedded S3-compatible endpoint should be used. */
+    endpoint?: string;
+    forcePathStyle: boolean;
+    kmsKeyId?: string;
+    uploadUrlTtlSeconds: number;
+    downloadUrlTtlSeconds: number;
+    requestTimeoutMs: number;
+    maxDocumentBytes: number;
+  };
+  entra: {
+    authorityHost: string;
+    /** Absent in the `local` profile when the local dev issuer should be used. */
+    tenantId?: string;
+    clientId: string;
+    audiences: string[];
+    allowedTenants: string[];
+    clockSkewSeconds: number;
+    roleMap: Record<string, string[]>;
+    scopeMap: Record<string, string[]>;
+  };
+}
+
+/** Client id of the local dev issuer's app registration; only the `local` profile uses it. */
+export const LOCAL_CLIENT_ID = '00000000-0000-4000-8000-00000000d0c5';
+export const LOCAL_BUCKET = 'navius-local';
+export const LOCAL_REGION = 'us-east-1';
+
+const DEFAULT_ROLE_MAP: Record<string, Permission[]> = {
+  'Documents.Read': ['Documents.Read'],
+  'Documents.Write': ['Documents.Write'],
+  'Audit.Read': ['Audit.Read'],
+  'Sessions.Revoke': ['Sessions.Revoke'],
+};
+const DEFAULT_SCOPE_MAP: Record<string, Permission[]> = {
+  'Documents.Read': ['Documents.Read'],
+  'Documents.ReadWrite': ['Documents.Read', 'Documents.Write'],
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+function awsProfileProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  const hasDatabaseParts = env.DATABASE_HOST && env.DATABASE_USER && env.DATABASE_NAME;
+  if (!env.DATABASE_URL && !hasDatabaseParts) {
+    problems.push('DATABASE_URL or DATABASE_HOST, DATABASE_USER and DATABASE_NAME: required in the aws profile');
+  }
+  if (env.DATABASE_IAM_AUTH && !hasDatabaseParts) {
+    problems.push('DATABASE_IAM_AUTH: needs DATABASE_HOST, DATABASE_USER and DATABASE_NAME');
+  }
+  if (!env.S3_BUCKET) problems.push('S3_BUCKET: required in the aws profile');
+  if (!env.AWS_REGION) problems.push('AWS_REGION: required in the aws profile (no default region)');
+  if (!env.ENTRA_TENANT_ID) problems.push('ENTRA_TENANT_ID: required in the aws profile');
+  if (!env.ENTRA_CLIENT_ID) problems.push('ENTRA_CLIENT_ID: required in the aws profile');
+  if (!env.ENTRA_AUTHORITY_HOST.startsWith('https://')) {
+    problems.push('ENTRA_AUTHORITY_HOST: must be https:// in the aws profile');
+  }
+  return problems;
+}
+
+function entraProblems(env: Environment): string[] {
+  const multiTenant = env.ENTRA_TENANT_ID === 'organizations' || env.ENTRA_TENANT_ID === 'common';
+  const problems: string[] = [];
+  if (multiTenant && !env.ENTRA_ALLOWED_TENANTS?.length) {
+    problems.push('ENTRA_ALLOWED_TENANTS: required when ENTRA_TENANT_ID is organizations or common');
+  }
+  if (env.ENTRA_TENANT_ID && !env.ENTRA_CLIENT_ID) {
+    problems.push('ENTRA_CLIENT_ID: required when ENTRA_TENANT_ID is set');
+  }
+  return problems;
+}
+
+function toAppConfig(env: Environment): AppConfig {
+  const clientId = env.ENTRA_CLIENT_ID ?? LOCAL_CLIENT_ID;
+  return {
+    profile: env.APP_PROFILE,
+    http: {
+      host: env.HOST ?? (env.APP_PROFILE === 'aws' ? '0.0.0.0' : '127.0.0.1'),
+      port: env.PORT,
+      bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    },
+    logLevel: env.LOG_LEVEL,
+    shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS },
+    localDataDir: env.LOCAL_DATA_DIR,
+    database: {
+      url: env.DATABASE_URL,
+      host: env.DATABASE_HOST,
+      port: env.DATABASE_PORT,
+      user: env.DATABASE_USER,
+      name: env.DATABASE_NAME,
+      password: env.DATABASE_PASSWORD,
+      iamAuth: env.DATABASE_IAM_AUTH,
+      poolMax: env.DATABASE_POOL_MAX,
+      statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+      connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+    },
+    cache: {
+      redisUrl: env.REDIS_URL,
+      keyPrefix: env.REDIS_KEY_PREFIX,
+      ttlSeconds: env.CACHE_TTL_SECONDS,
+      localMaxEntries: env.CACHE_LOCAL_MAX_ENTRIES,
+      localTtlMs: env.CACHE_LOCAL_TTL_MS,
+    },
+    aws: { region: env.AWS_REGION ?? LOCAL_REGION },
+    storage: {
+      bucket: env.S3_BUCKET ?? LOCAL_BUCKET,
+      endpoint: env.S3_ENDPOINT,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+      kmsKeyId: env.S3_KMS_KEY_ID,
+      uploadUrlTtlSeconds: env.S3_UPLOAD_URL_TTL_SECONDS,
+      downloadUrlTtlSeconds: env.S3_DOWNLOAD_URL_TTL_SECONDS,
+      requestTimeoutMs: env.S3_REQUEST_TIMEOUT_MS,
+      maxDocumentBytes: env.DOCUMENT_MAX_BYTES,
+    },
+    entra: {
+      authorityHost: env.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
+      tenantId: env.ENTRA_TENANT_ID,
+      clientId,
+      audiences: env.ENTRA_AUDIENCE?.length ? env.ENTRA_AUDIENCE : [clientId, `api://${clientId}`],
+      allowedTenants: env.ENTRA_ALLOWED_TENANTS ?? [],
+      clockSkewSeconds: env.ENTRA_CLOCK_SKEW_SECONDS,
+      roleMap: { ...DEFAULT_ROLE_MAP, ...env.AUTH_ROLE_MAP },
+      scopeMap: { ...DEFAULT_SCOPE_MAP, ...env.AUTH_SCOPE_MAP },
+    },
+  };
+}
+
+/** Parses the environment once; every problem is reported together in one ConfigError. */
+export function parseConfig(source: Record<string, string | undefined>): AppConfig {
+  const blankAsUnset = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== ''));
+  const parsed = environmentSchema.safeParse(blankAsUnset);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  const problems = [...(env.APP_PROFILE === 'aws' ? awsProfileProblems(env) : []), ...entraProblems(env)];
+  if (problems.length > 0) throw new ConfigError(problems);
+  return toAppConfig(env);
+}
+
+/** The only reader of process.env in the service. */
+export function loadConfig(): AppConfig {
+  return parseConfig(process.env);
+}
+

@@ -1,0 +1,91 @@
+import { Body, Controller, Delete, Get, HttpCode, Inject, Injectable, Param, Post, Query } from '@nestjs/common';
+import { ApiBody, ApiOkResponse, ApiParam, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { Authorize, CurrentPrincipal } from '../auth/auth.decorators';
+import type { Principal } from '../auth/principal';
+import { openApiSchema } from '../common/openapi-schema';
+import { ZodValidationPipe } from '../common/zod-validation.pipe';
+import { APP_CONFIG } from '../config/config.module';
+import type { AppConfig } from '../config/app-config';
+import {
+  createDocumentSchema,
+  createdDocumentSchema,
+  documentEnvelopeSchema,
+  documentIdSchema,
+  documentPageSchema,
+  downloadSchema,
+  listDocumentsQuerySchema,
+  type CreateDocumentInput,
+  type ListDocumentsQuery,
+} from './documents.schemas';
+import { DocumentsService } from './documents.service';
+
+/** Validates the create body against the configured maximum document size. */
+@Injectable()
+export class CreateDocumentPipe extends ZodValidationPipe<ReturnType<typeof createDocumentSchema>> {
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    super(createDocumentSchema(config.storage.maxDocumentBytes));
+  }
+}
+
+const idPipe = new ZodValidationPipe(documentIdSchema, 'path');
+const idParam = ApiParam({ name: 'id', format: 'uuid' });
+
+@ApiTags('documents')
+@Controller('v1/documents')
+export class DocumentsController {
+  constructor(private readonly documents: DocumentsService) {}
+
+  @Post()
+  @Authorize('Documents.Write')
+  @ApiBody({ schema: openApiSchema(createDocumentSchema(5 * 1024 ** 3), 'input') })
+  @ApiResponse({ status: 201, schema: openApiSchema(createdDocumentSchema) })
+  async create(@CurrentPrincipal() principal: Principal, @Body(CreateDocumentPipe) body: CreateDocumentInput) {
+    return this.documents.create(principal, body);
+  }
+
+  @Post(':id/complete')
+  @HttpCode(200)
+  @Authorize('Documents.Write')
+  @idParam
+  @ApiOkResponse({ schema: openApiSchema(documentEnvelopeSchema) })
+  @ApiResponse({ status: 409, description: 'The stored object is missing or differs from what was declared' })
+  async complete(@CurrentPrincipal() principal: Principal, @Param('id', idPipe) id: string) {
+    return { document: await this.documents.complete(principal, id) };
+  }
+
+  @Get()
+  @Authorize('Documents.Read')
+  @ApiQuery({ name: 'limit', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } })
+  @ApiQuery({ name: 'cursor', required: false, schema: { type: 'string' } })
+  @ApiOkResponse({ schema: openApiSchema(documentPageSchema) })
+  async list(
+    @CurrentPrincipal() principal: Principal,
+    @Query(new ZodValidationPipe(listDocumentsQuerySchema, 'query')) query: ListDocumentsQuery,
+  ) {
+    return this.documents.list(principal, query);
+  }
+
+  @Get(':id')
+  @Authorize('Documents.Read')
+  @idParam
+  @ApiOkResponse({ schema: openApiSchema(documentEnvelopeSchema) })
+  async get(@CurrentPrincipal() principal: Principal, @Param('id', idPipe) id: string) {
+    return { document: await this.documents.get(principal, id) };
+  }
+
+  @Get(':id/download')
+  @Authorize('Documents.Read')
+  @idParam
+  @ApiOkResponse({ schema: openApiSchema(downloadSchema) })
+  async download(@CurrentPrincipal() principal: Principal, @Param('id', idPipe) id: string) {
+    return this.documents.download(principal, id);
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @Authorize('Documents.Write')
+  @idParam
+  async delete(@CurrentPrincipal() principal: Principal, @Param('id', idPipe) id: string): Promise<void> {
+    await this.documents.delete(principal, id);
+  }
+}
