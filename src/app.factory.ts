@@ -7,8 +7,9 @@ import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
+import { ShutdownState } from './health/shutdown.state';
 import { LocalRuntime } from './local/local.runtime';
-import { requestIdOf } from './observability/logging.module';
+import { AccessLogController, createRootLogger, requestIdOf } from './observability/logging.module';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -20,21 +21,27 @@ export interface RunningApp {
 export async function createApp(config: AppConfig): Promise<RunningApp> {
   const local = config.profile === 'local' ? await LocalRuntime.start(config) : undefined;
   try {
+    const logger = createRootLogger(config);
     const adapter = new FastifyAdapter({
+      loggerInstance: logger,
+      logController: new AccessLogController(),
       bodyLimit: config.http.bodyLimitBytes,
       genReqId: (request: IncomingMessage) => requestIdOf(request),
       trustProxy: config.profile === 'aws',
       return503OnClosing: true,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, local), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger, local), adapter, {
       bufferLogs: true,
     });
     app.useLogger(app.get(Logger));
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
+    const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);
+      // While draining, every answer closes its keep-alive connection so clients reconnect elsewhere.
+      if (shutdown.draining) reply.header('connection', 'close');
     });
     setUpOpenApi(app);
     await app.init();

@@ -1,13 +1,17 @@
 import { type DynamicModule } from '@nestjs/common';
+import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
+import pino, { type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /** Paths pino replaces with [Redacted]: credentials never reach the logs. */
 export const REDACTED_PATHS = [
+  'http.headers.authorization',
+  'http.headers.cookie',
   'req.headers.authorization',
   'req.headers.cookie',
   'req.headers["x-amz-security-token"]',
@@ -24,30 +28,55 @@ export const REDACTED_PATHS = [
   '*.sessionToken',
 ];
 
+/** Headers worth an access-log line; everything else (bodies, query strings) stays out. */
+const LOGGED_HEADERS = ['authorization', 'cookie', 'user-agent', 'x-forwarded-for', 'content-length'];
+
 /** Honours a caller's sane X-Request-Id, otherwise mints one; the same id labels every log line. */
 export function requestIdOf(request: IncomingMessage): string {
   const given = request.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-/** pino JSON logs with request ids and redaction (nestjs-pino). */
-export function loggingModule(config: Pick<AppConfig, 'logLevel'>): DynamicModule {
-  return LoggerModule.forRoot({
-    pinoHttp: {
-      level: config.logLevel,
-      redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
-      genReqId: (request) => (request as IncomingMessage & { id?: string }).id ?? requestIdOf(request),
-      customLogLevel: (_request, response, error) =>
-        error || response.statusCode >= 500 ? 'error' : response.statusCode >= 400 ? 'warn' : 'info',
-      autoLogging: { ignore: (request) => request.url?.startsWith('/health/') ?? false },
-      serializers: {
-        req: (request: { id: string; method: string; url: string; headers: Record<string, unknown> }) => ({
-          id: request.id,
-          method: request.method,
-          url: request.url?.split('?')[0],
-          headers: request.headers,
-        }),
-      },
-    },
+/** The one pino logger: Fastify's request logs and Nest's application logs both write through it. */
+export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
+  return pino({
+    level: config.logLevel,
+    redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
+    base: { service: 'navius' },
   });
+}
+
+/** nestjs-pino over the Fastify logger (`useExisting`), so Nest's Logger writes JSON with the request id. */
+export function loggingModule(logger: Logger): DynamicModule {
+  return LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true });
+}
+
+/**
+ * Fastify's request logging, reshaped: no "incoming request" line, one access-log line per answer at a level
+ * that follows the status, with the route template and a few headers (credentials redacted); probes skipped.
+ */
+export class AccessLogController extends LogController {
+  override incomingRequest(): void {}
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
+    if (request.url.startsWith('/health/')) return;
+    const status = reply.statusCode;
+    const headers = Object.fromEntries(
+      LOGGED_HEADERS.filter((name) => request.headers[name] !== undefined).map((name) => [name, request.headers[name]]),
+    );
+    const entry = {
+      http: {
+        method: request.method,
+        path: request.url.split('?')[0],
+        route: request.routeOptions.url,
+        status,
+        headers,
+        durationMs: Math.round(reply.elapsedTime * 100) / 100,
+      },
+      ...(error ? { err: error } : {}),
+    };
+    if (status >= 500) request.log.error(entry, 'request completed');
+    else if (status >= 400) request.log.warn(entry, 'request completed');
+    else request.log.info(entry, 'request completed');
+  }
 }
