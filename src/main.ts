@@ -17,7 +17,9 @@ async function main(): Promise<void> {
   const running = await createApp(config);
   await running.app.listen({ port: config.http.port, host: config.http.host });
   const logger = new Logger('Main');
-  logger.log(`ready on ${await running.app.getUrl()} (${config.profile} profile) in ${Math.round(performance.now() - started)} ms`);
+  logger.log(
+    `ready on ${await running.app.getUrl()} (${config.profile} profile) in ${Math.round(performance.now() - started)} ms`,
+  );
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => void shutDown(running, config, logger, signal));
   }

@@ -18,7 +18,11 @@ const modes: Mode[] = [
     env: async () => {
       const database = await freshDatabase();
       return {
-        env: { DATABASE_URL: database.url, REDIS_URL: 'redis://127.0.0.1:6379', REDIS_KEY_PREFIX: `t-${randomUUID()}:` },
+        env: {
+          DATABASE_URL: database.url,
+          REDIS_URL: 'redis://127.0.0.1:6379',
+          REDIS_KEY_PREFIX: `t-${randomUUID()}:`,
+        },
         cleanup: database.drop,
       };
     },
@@ -171,7 +175,12 @@ describe.each(modes)('documents API against $name', (mode) => {
     const tooBig = await createDocument('huge.bin', { size: 6 * 1024 ** 3 });
     expect(tooBig.status).toBe(400);
 
-    for (const path of ['/v1/documents/not-a-uuid', "/v1/documents/1' OR '1'='1", '/v1/documents?limit=0', '/v1/documents?cursor=bogus']) {
+    for (const path of [
+      '/v1/documents/not-a-uuid',
+      "/v1/documents/1' OR '1'='1",
+      '/v1/documents?limit=0',
+      '/v1/documents?cursor=bogus',
+    ]) {
       const response = await call(`${app.url}${path}`, { token: reader });
       expect(response.status, path).toBe(400);
       expect(response.body.type).toMatch(/^https:\/\//);

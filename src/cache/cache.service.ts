@@ -14,7 +14,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(CacheService.name);
   private readonly prefix: string;
   private readonly local?: LRUCache<string, { value: string }>;
-  private readonly inflight = new Map<string, { promise: Promise<unknown>; stale: boolean }>();
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Sequence number of the last invalidation of each recently invalidated key. */
+  private readonly invalidatedAt = new LRUCache<string, number>({ max: 100_000 });
+  private sequence = 0;
   private readonly redis?: Redis;
   private readonly subscriber?: Redis;
   private readonly channel: string;
@@ -27,13 +30,14 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (localMax > 0) this.local = new LRUCache({ max: localMax, ttl: options.localTtlMs ?? 1_000 });
     if (options.redisUrl) {
       this.redis = this.connect(options.redisUrl);
-      this.subscriber = this.connect(options.redisUrl);
+      // The subscriber queues its SUBSCRIBE until connected and resubscribes after every reconnect.
+      this.subscriber = this.connect(options.redisUrl, { enableOfflineQueue: true });
     }
   }
 
   async onModuleInit(): Promise<void> {
     if (!this.subscriber) return;
-    this.subscriber.on('message', (_channel: string, key: string) => this.local?.delete(key));
+    this.subscriber.on('message', (_channel: string, key: string) => this.forget(key));
     // Subscribing must not block start-up: Redis may be down and come back later.
     this.subscriber.subscribe(this.channel).catch((error: Error) => this.warn('subscribe', error));
   }
@@ -49,22 +53,22 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   /** Returns the cached value, or loads it once (concurrent callers share one load) and caches it. */
   async getOrLoad<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
+    const startedAt = this.sequence;
     const cached = await this.get<T>(key);
     if (cached !== undefined) return cached.value;
     const running = this.inflight.get(key);
-    if (running) return running.promise as Promise<T | undefined>;
-    const entry = { promise: Promise.resolve<unknown>(undefined), stale: false };
+    if (running) return running as Promise<T | undefined>;
     const loading = load()
       .then(async (value) => {
-        // A write invalidated the key while we loaded: the value may predate it, so do not cache it.
-        if (value !== undefined && !entry.stale) await this.set(key, value);
+        // A write invalidated the key after we started: the value may predate it, so do not cache it.
+        const invalidated = (this.invalidatedAt.get(key) ?? -1) > startedAt;
+        if (value !== undefined && !invalidated) await this.set(key, value);
         return value;
       })
       .finally(() => {
-        if (this.inflight.get(key) === entry) this.inflight.delete(key);
+        if (this.inflight.get(key) === loading) this.inflight.delete(key);
       });
-    entry.promise = loading;
-    this.inflight.set(key, entry);
+    this.inflight.set(key, loading);
     return loading;
   }
 
@@ -96,13 +100,14 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   /** Removes the key here, in Redis, and (through pub/sub) in every other instance's local tier. */
   async invalidate(key: string): Promise<void> {
-    const running = this.inflight.get(key);
-    if (running) running.stale = true;
-    this.inflight.delete(key);
-    this.local?.delete(key);
+    this.forget(key);
     if (!this.redis || this.redis.status !== 'ready') return;
     try {
-      await this.redis.multi().del(this.prefix + key).publish(this.channel, key).exec();
+      await this.redis
+        .multi()
+        .del(this.prefix + key)
+        .publish(this.channel, key)
+        .exec();
     } catch (error) {
       this.warn('invalidate', error);
     }
@@ -118,10 +123,18 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
-  private connect(url: string): Redis {
+  /** Drops the key from this instance and marks loads already under way as stale. */
+  private forget(key: string): void {
+    this.sequence += 1;
+    this.invalidatedAt.set(key, this.sequence);
+    this.inflight.delete(key);
+    this.local?.delete(key);
+  }
+
+  private connect(url: string, overrides: { enableOfflineQueue?: boolean } = {}): Redis {
     const client = new Redis(url, {
       lazyConnect: false,
-      enableOfflineQueue: false,
+      enableOfflineQueue: overrides.enableOfflineQueue ?? false,
       maxRetriesPerRequest: 1,
       commandTimeout: this.options.commandTimeoutMs ?? 250,
       connectTimeout: 2_000,

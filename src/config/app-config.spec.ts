@@ -39,7 +39,10 @@ describe('parseConfig', () => {
       AUTH_ROLE_MAP: '{not json',
     });
     for (const name of ['PORT', 'APP_PROFILE', 'DATABASE_URL', 'ENTRA_CLIENT_ID', 'AUTH_ROLE_MAP']) {
-      expect(problems.some((problem) => problem.startsWith(name)), name).toBe(true);
+      expect(
+        problems.some((problem) => problem.startsWith(name)),
+        name,
+      ).toBe(true);
     }
   });
 

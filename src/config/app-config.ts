@@ -175,4 +175,3 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
 export function loadConfig(): AppConfig {
   return parseConfig(process.env);
 }
-

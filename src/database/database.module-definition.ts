@@ -27,10 +27,8 @@ export interface DatabaseModuleOptions {
   migrationsTable?: string;
 }
 
-export const {
-  ConfigurableModuleClass: DatabaseConfigurableModule,
-  MODULE_OPTIONS_TOKEN: DATABASE_MODULE_OPTIONS,
-} = new ConfigurableModuleBuilder<DatabaseModuleOptions>()
-  .setClassMethodName('forRoot')
-  .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
-  .build();
+export const { ConfigurableModuleClass: DatabaseConfigurableModule, MODULE_OPTIONS_TOKEN: DATABASE_MODULE_OPTIONS } =
+  new ConfigurableModuleBuilder<DatabaseModuleOptions>()
+    .setClassMethodName('forRoot')
+    .setExtras({ isGlobal: false }, (definition, extras) => ({ ...definition, global: extras.isGlobal }))
+    .build();

@@ -64,7 +64,10 @@ describe('DatabaseService against the real PostgreSQL', () => {
   });
 
   it('reports an unreachable server as unavailable (503), promptly', async () => {
-    const service = new DatabaseService({ connectionString: 'postgres://postgres@127.0.0.1:1/none', connectTimeoutMs: 500 });
+    const service = new DatabaseService({
+      connectionString: 'postgres://postgres@127.0.0.1:1/none',
+      connectTimeoutMs: 500,
+    });
     await expect(service.ping()).rejects.toBeInstanceOf(UnavailableError);
     await service.onApplicationShutdown();
   });

@@ -35,7 +35,11 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
 
   async query<Row extends QueryResultRow>(statement: Statement): Promise<Row[]> {
     try {
-      const result = await this.pool.query<Row>({ name: statement.name, text: statement.text, values: statement.values });
+      const result = await this.pool.query<Row>({
+        name: statement.name,
+        text: statement.text,
+        values: statement.values,
+      });
       return result.rows;
     } catch (error) {
       throw mapDatabaseError(error);
@@ -95,7 +99,12 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
         singleTransaction: true,
         advisoryLockMode: 'wait',
         checkOrder: true,
-        logger: { debug: () => undefined, info: () => undefined, warn: (m) => this.logger.warn(m), error: (m) => this.logger.error(m) },
+        logger: {
+          debug: () => undefined,
+          info: () => undefined,
+          warn: (m) => this.logger.warn(m),
+          error: (m) => this.logger.error(m),
+        },
       });
       if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     } finally {

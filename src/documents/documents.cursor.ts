@@ -18,7 +18,9 @@ export function decodeCursor(cursor: string): PageKey {
   }
   const parsed = cursorSchema.safeParse(decoded);
   if (!parsed.success) {
-    throw new InvalidInputError('Invalid query: cursor', [{ field: 'cursor', message: 'is not a cursor this API issued' }]);
+    throw new InvalidInputError('Invalid query: cursor', [
+      { field: 'cursor', message: 'is not a cursor this API issued' },
+    ]);
   }
   return { createdAt: parsed.data.t, id: parsed.data.i };
 }

@@ -3,7 +3,8 @@ import { z } from 'zod';
 const HEX_SHA256 = /^[0-9a-f]{64}$/i;
 const BASE64_SHA256 = /^[A-Za-z0-9+/]{43}=$/;
 // type/subtype with optional parameters, RFC 9110 token characters only.
-const MEDIA_TYPE = /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i;
+const MEDIA_TYPE =
+  /^[a-z0-9!#$&^_.+-]{1,64}\/[a-z0-9!#$&^_.+-]{1,64}(\s*;\s*[a-z0-9!#$&^_.+-]+=("[^"\\\r\n]*"|[a-z0-9!#$&^_.+-]+))*$/i;
 
 export const documentIdSchema = z.uuid({ message: 'must be a UUID' });
 
@@ -15,7 +16,7 @@ export function createDocumentSchema(maxBytes: number) {
         .trim()
         .min(1)
         .max(255)
-        .refine((name) => !/[\u0000-\u001f\u007f]/.test(name), 'must not contain control characters'),
+        .refine((name) => !/\p{Cc}/u.test(name), 'must not contain control characters'),
       contentType: z.string().max(255).regex(MEDIA_TYPE, 'must be a media type such as application/pdf'),
       size: z.number().int().min(0).max(maxBytes, `must be at most ${maxBytes} bytes`),
       sha256: z

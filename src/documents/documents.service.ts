@@ -93,7 +93,8 @@ export class DocumentsService {
     const rows = await this.repository.list(principal.tenantId, query.limit + 1, after);
     const items = rows.slice(0, query.limit).map(view);
     const last = items.at(-1);
-    const nextCursor = rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+    const nextCursor =
+      rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
     return { items, nextCursor };
   }
 

@@ -14,7 +14,7 @@ export class LocalPostgres {
     readonly url: string,
   ) {}
 
-  static async start(options: { dataDir: string; port?: number; }): Promise<LocalPostgres> {
+  static async start(options: { dataDir: string; port?: number }): Promise<LocalPostgres> {
     const dataDir = join(options.dataDir, 'pgdata');
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
     const db = await PGlite.create({ dataDir });

@@ -41,7 +41,9 @@ export async function startProcess(env: Record<string, string>): Promise<Service
 }
 
 /** Runs the built service and waits for it to exit (for start-up failures). */
-export function runToExit(env: Record<string, string>): Promise<{ code: number | null; stderr: string; stdout: string }> {
+export function runToExit(
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string; stdout: string }> {
   const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env } });
   let stdout = '';
   let stderr = '';
