@@ -9,7 +9,8 @@ import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import { LocalRuntime } from './local/local.runtime';
-import { AccessLogController, createRootLogger, requestIdOf } from './observability/logging.module';
+import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './observability/logging.module';
+import { nameServerSpan } from './observability/tracing.hooks';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -25,10 +26,12 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const adapter = new FastifyAdapter({
       loggerInstance: logger,
       logController: new AccessLogController(),
+      childLoggerFactory: sampledChildLogger(config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
       genReqId: (request: IncomingMessage) => requestIdOf(request),
       trustProxy: config.profile === 'aws',
-      return503OnClosing: true,
+      // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
+      return503OnClosing: false,
     });
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger, local), adapter, {
       bufferLogs: true,
@@ -37,6 +40,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
+    fastify.addHook('onRequest', async (request) => nameServerSpan(request.method, request.routeOptions.url));
     const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);

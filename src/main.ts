@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { createApp, type RunningApp } from './app.factory';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { ShutdownState } from './health/shutdown.state';
+import { shutdownTelemetry } from './observability/telemetry';
 
 async function main(): Promise<void> {
   let config: AppConfig;
@@ -38,6 +39,7 @@ async function shutDown(running: RunningApp, config: AppConfig, logger: Logger, 
     // Keep serving while the load balancer notices the failed readiness and stops routing here.
     await new Promise((resolve) => setTimeout(resolve, config.shutdown.drainDelayMs));
     await running.close();
+    await shutdownTelemetry();
     logger.log('stopped');
     process.exit(0);
   } catch (error) {

@@ -1,3 +1,4 @@
+import { metrics, type Counter } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
@@ -22,6 +23,9 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   private readonly subscriber?: Redis;
   private readonly channel: string;
   private lastRedisWarning = 0;
+  private readonly lookups: Counter = metrics.getMeter('navius').createCounter('cache.requests', {
+    description: 'Cache lookups by tier and result',
+  });
 
   constructor(@Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions) {
     this.prefix = options.keyPrefix ?? 'navius:';
@@ -74,14 +78,17 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
 
   async get<T>(key: string): Promise<{ value: T; tier: CacheTier } | undefined> {
     const local = this.local?.get(key);
+    if (this.local) this.lookups.add(1, { tier: 'local', result: local ? 'hit' : 'miss' });
     if (local) return { value: JSON.parse(local.value) as T, tier: 'local' };
     if (!this.redis || this.redis.status !== 'ready') return undefined;
     try {
       const raw = await this.redis.get(this.prefix + key);
+      this.lookups.add(1, { tier: 'redis', result: raw === null ? 'miss' : 'hit' });
       if (raw === null) return undefined;
       this.local?.set(key, { value: raw });
       return { value: JSON.parse(raw) as T, tier: 'redis' };
     } catch (error) {
+      this.lookups.add(1, { tier: 'redis', result: 'error' });
       this.warn('get', error);
       return undefined;
     }

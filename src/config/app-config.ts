@@ -24,7 +24,28 @@ export interface AppConfig {
     connectTimeoutMs: number;
   };
   cache: { redisUrl?: string; keyPrefix: string; ttlSeconds: number; localMaxEntries: number; localTtlMs: number };
-  aws: { region: string };
+  aws: {
+    /** AWS_REGION; `us-east-1` in the `local` profile, required in `aws`. */
+    region: string;
+    /** AWS_PROFILE: a named profile instead of the SDK's default credential chain. */
+    profile?: string;
+    /** AWS_ROLE_ARN and friends: assume this role (cross-account) with the base credentials. */
+    assumeRole?: { roleArn: string; sessionName: string; externalId?: string; durationSeconds: number };
+    credentialsRefreshSeconds: number;
+    retryMode: 'standard' | 'adaptive';
+    maxAttempts: number;
+    connectTimeoutMs: number;
+    requestTimeoutMs: number;
+    useFipsEndpoint: boolean;
+    useDualstackEndpoint: boolean;
+    /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (S3's is `storage.endpoint`). */
+    endpoints: { sts?: string; kms?: string };
+    circuitFailureThreshold: number;
+    circuitHalfOpenMs: number;
+    /** AWS_PRICE_TABLE: micro-USD per request, merged over the published S3/KMS prices. */
+    prices?: Record<string, Record<string, number>>;
+    usageLogIntervalMs: number;
+  };
   storage: {
     bucket: string;
     /** Absent in the `local` profile when the embedded S3-compatible endpoint should be used. */
@@ -35,6 +56,30 @@ export interface AppConfig {
     downloadUrlTtlSeconds: number;
     requestTimeoutMs: number;
     maxDocumentBytes: number;
+    /** S3_FAILOVER_REGION / S3_FAILOVER_ENDPOINT: the disaster-recovery target of S3 calls. */
+    failover?: { region?: string; endpoint?: string };
+  };
+  telemetry: {
+    /** OTEL_SDK_DISABLED: no tracing and no metrics at all. */
+    disabled: boolean;
+    serviceName: string;
+    otlpEndpoint?: string;
+    otlpProtocol: 'http/protobuf' | 'http/json';
+    tracesExporter: 'otlp' | 'none';
+    sampler: Environment['OTEL_TRACES_SAMPLER'];
+    samplerRatio: number;
+    metricsExporter: 'emf' | 'otlp' | 'none';
+    metricsIntervalMs: number;
+    debugLogSampleRate: number;
+  };
+  audit: {
+    /** AUDIT_ACCESS_LOG: one audit event per request; security events are recorded either way. */
+    accessLog: boolean;
+    /** Rows older than this many days are purged behind a checkpoint; 0 keeps everything. */
+    retentionDays: number;
+    queueMax: number;
+    flushIntervalMs: number;
+    batchSize: number;
   };
   entra: {
     authorityHost: string;
@@ -44,8 +89,14 @@ export interface AppConfig {
     audiences: string[];
     allowedTenants: string[];
     clockSkewSeconds: number;
+    /** ENTRA_ACCEPT_V1_TOKENS: also accept v1.0 tokens (issuer https://sts.windows.net/{tid}/). */
+    acceptV1Tokens: boolean;
+    /** ENTRA_MAX_TOKEN_AGE_SECONDS: oldest accepted `iat`; also how long session revocations are kept. */
+    maxTokenAgeSeconds: number;
     roleMap: Record<string, string[]>;
     scopeMap: Record<string, string[]>;
+    /** AUTH_GROUP_MAP: group object id (`groups`) or directory role template id (`wids`) → permissions. */
+    groupMap: Record<string, string[]>;
   };
 }
 
@@ -105,6 +156,8 @@ function entraProblems(env: Environment): string[] {
 
 function toAppConfig(env: Environment): AppConfig {
   const clientId = env.ENTRA_CLIENT_ID ?? LOCAL_CLIENT_ID;
+  // S3_ENDPOINT first, then the SDK's own service-specific and global endpoint variables.
+  const s3Endpoint = env.S3_ENDPOINT ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
   return {
     profile: env.APP_PROFILE,
     http: {
@@ -134,16 +187,67 @@ function toAppConfig(env: Environment): AppConfig {
       localMaxEntries: env.CACHE_LOCAL_MAX_ENTRIES,
       localTtlMs: env.CACHE_LOCAL_TTL_MS,
     },
-    aws: { region: env.AWS_REGION ?? LOCAL_REGION },
+    aws: {
+      region: env.AWS_REGION ?? LOCAL_REGION,
+      profile: env.AWS_PROFILE,
+      assumeRole: env.AWS_ROLE_ARN
+        ? {
+            roleArn: env.AWS_ROLE_ARN,
+            sessionName: env.AWS_ROLE_SESSION_NAME,
+            externalId: env.AWS_ROLE_EXTERNAL_ID,
+            durationSeconds: env.AWS_ROLE_DURATION_SECONDS,
+          }
+        : undefined,
+      credentialsRefreshSeconds: env.AWS_CREDENTIALS_REFRESH_SECONDS,
+      retryMode: env.AWS_RETRY_MODE,
+      maxAttempts: env.AWS_MAX_ATTEMPTS,
+      connectTimeoutMs: env.AWS_CONNECT_TIMEOUT_MS,
+      requestTimeoutMs: env.AWS_REQUEST_TIMEOUT_MS,
+      useFipsEndpoint: env.AWS_USE_FIPS_ENDPOINT,
+      useDualstackEndpoint: env.AWS_USE_DUALSTACK_ENDPOINT,
+      endpoints: {
+        sts: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
+        kms: env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL,
+      },
+      circuitFailureThreshold: env.AWS_CIRCUIT_FAILURE_THRESHOLD,
+      circuitHalfOpenMs: env.AWS_CIRCUIT_HALF_OPEN_MS,
+      prices: env.AWS_PRICE_TABLE,
+      usageLogIntervalMs: env.AWS_USAGE_LOG_INTERVAL_MS,
+    },
     storage: {
       bucket: env.S3_BUCKET ?? LOCAL_BUCKET,
-      endpoint: env.S3_ENDPOINT,
-      forcePathStyle: env.S3_FORCE_PATH_STYLE ?? env.S3_ENDPOINT !== undefined,
+      endpoint: s3Endpoint,
+      forcePathStyle: env.S3_FORCE_PATH_STYLE ?? s3Endpoint !== undefined,
       kmsKeyId: env.S3_KMS_KEY_ID,
       uploadUrlTtlSeconds: env.S3_UPLOAD_URL_TTL_SECONDS,
       downloadUrlTtlSeconds: env.S3_DOWNLOAD_URL_TTL_SECONDS,
       requestTimeoutMs: env.S3_REQUEST_TIMEOUT_MS,
       maxDocumentBytes: env.DOCUMENT_MAX_BYTES,
+      failover:
+        env.S3_FAILOVER_REGION || env.S3_FAILOVER_ENDPOINT
+          ? { region: env.S3_FAILOVER_REGION, endpoint: env.S3_FAILOVER_ENDPOINT }
+          : undefined,
+    },
+    telemetry: {
+      disabled: env.OTEL_SDK_DISABLED,
+      serviceName: env.OTEL_SERVICE_NAME,
+      otlpEndpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+      otlpProtocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
+      // Locally, traces go nowhere unless a collector is named; on AWS the ADOT sidecar listens on localhost.
+      tracesExporter:
+        env.OTEL_TRACES_EXPORTER ?? (env.APP_PROFILE === 'aws' || env.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none'),
+      sampler: env.OTEL_TRACES_SAMPLER,
+      samplerRatio: env.OTEL_TRACES_SAMPLER_ARG,
+      metricsExporter: env.METRICS_EXPORTER ?? (env.APP_PROFILE === 'aws' ? 'emf' : 'none'),
+      metricsIntervalMs: env.METRICS_EXPORT_INTERVAL_MS,
+      debugLogSampleRate: env.LOG_DEBUG_SAMPLE_RATE,
+    },
+    audit: {
+      accessLog: env.AUDIT_ACCESS_LOG,
+      retentionDays: env.AUDIT_RETENTION_DAYS,
+      queueMax: env.AUDIT_QUEUE_MAX,
+      flushIntervalMs: env.AUDIT_FLUSH_INTERVAL_MS,
+      batchSize: env.AUDIT_BATCH_SIZE,
     },
     entra: {
       authorityHost: env.ENTRA_AUTHORITY_HOST.replace(/\/+$/, ''),
@@ -152,8 +256,11 @@ function toAppConfig(env: Environment): AppConfig {
       audiences: env.ENTRA_AUDIENCE?.length ? env.ENTRA_AUDIENCE : [clientId, `api://${clientId}`],
       allowedTenants: env.ENTRA_ALLOWED_TENANTS ?? [],
       clockSkewSeconds: env.ENTRA_CLOCK_SKEW_SECONDS,
+      acceptV1Tokens: env.ENTRA_ACCEPT_V1_TOKENS,
+      maxTokenAgeSeconds: env.ENTRA_MAX_TOKEN_AGE_SECONDS,
       roleMap: { ...DEFAULT_ROLE_MAP, ...env.AUTH_ROLE_MAP },
       scopeMap: { ...DEFAULT_SCOPE_MAP, ...env.AUTH_SCOPE_MAP },
+      groupMap: env.AUTH_GROUP_MAP ?? {},
     },
   };
 }

@@ -56,6 +56,46 @@ export const environmentSchema = z.object({
   CACHE_LOCAL_TTL_MS: int(0, 3_600_000).default(1_000),
 
   AWS_REGION: z.string().min(1).optional(),
+  AWS_PROFILE: z.string().min(1).optional(),
+  AWS_ROLE_ARN: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/, 'must be an IAM role ARN')
+    .optional(),
+  AWS_ROLE_SESSION_NAME: z
+    .string()
+    .regex(/^[\w+=,.@-]{2,64}$/, 'must be 2-64 of [A-Za-z0-9+=,.@_-]')
+    .default('navius'),
+  AWS_ROLE_EXTERNAL_ID: z
+    .string()
+    .regex(/^[\w+=,.@:/-]{2,1224}$/, 'must be 2-1224 of [A-Za-z0-9+=,.@:/_-]')
+    .optional(),
+  AWS_ROLE_DURATION_SECONDS: int(900, 43_200).default(3_600),
+  AWS_CREDENTIALS_REFRESH_SECONDS: int(0, 3_600).default(300),
+  AWS_RETRY_MODE: z.enum(['standard', 'adaptive']).default('standard'),
+  AWS_MAX_ATTEMPTS: int(1, 10).default(3),
+  AWS_CONNECT_TIMEOUT_MS: int(100, 600_000).default(3_000),
+  AWS_REQUEST_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  AWS_USE_FIPS_ENDPOINT: bool.default(false),
+  AWS_USE_DUALSTACK_ENDPOINT: bool.default(false),
+  AWS_ENDPOINT_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_ENDPOINT_URL_S3: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_ENDPOINT_URL_STS: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_ENDPOINT_URL_KMS: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_CIRCUIT_FAILURE_THRESHOLD: int(1, 1_000).default(5),
+  AWS_CIRCUIT_HALF_OPEN_MS: int(100, 3_600_000).default(10_000),
+  AWS_PRICE_TABLE: z
+    .string()
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be JSON: {"<service>": {"<Operation> or *": <micro-USD>}}' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string().min(1), z.record(z.string().min(1), z.number().min(0))))
+    .optional(),
+  AWS_USAGE_LOG_INTERVAL_MS: int(0, 86_400_000).default(60_000),
   S3_BUCKET: z.string().min(3).max(63).optional(),
   S3_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   S3_FORCE_PATH_STYLE: bool.optional(),
@@ -63,6 +103,8 @@ export const environmentSchema = z.object({
   S3_UPLOAD_URL_TTL_SECONDS: int(1, 604_800).default(900),
   S3_DOWNLOAD_URL_TTL_SECONDS: int(1, 604_800).default(300),
   S3_REQUEST_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  S3_FAILOVER_REGION: z.string().min(1).optional(),
+  S3_FAILOVER_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
   DOCUMENT_MAX_BYTES: int(1, 5 * 1024 ** 4).default(5 * 1024 ** 3),
 
   ENTRA_AUTHORITY_HOST: z.url({ protocol: /^https?$/ }).default('https://login.microsoftonline.com'),
@@ -76,8 +118,38 @@ export const environmentSchema = z.object({
   ENTRA_AUDIENCE: csv.optional(),
   ENTRA_ALLOWED_TENANTS: csv.pipe(z.array(z.string().regex(GUID, 'each must be a tenant GUID'))).optional(),
   ENTRA_CLOCK_SKEW_SECONDS: int(0, 3600).default(300),
+  ENTRA_ACCEPT_V1_TOKENS: bool.default(false),
+  ENTRA_MAX_TOKEN_AGE_SECONDS: int(300, 7 * 86_400).default(28 * 3_600),
+  OTEL_SDK_DISABLED: bool.default(false),
+  OTEL_SERVICE_NAME: z.string().min(1).default('navius'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_TRACES_EXPORTER: z.enum(['otlp', 'none']).optional(),
+  OTEL_TRACES_SAMPLER: z
+    .enum([
+      'always_on',
+      'always_off',
+      'traceidratio',
+      'parentbased_always_on',
+      'parentbased_always_off',
+      'parentbased_traceidratio',
+    ])
+    .default('parentbased_traceidratio'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.05),
+  METRICS_EXPORTER: z.enum(['emf', 'otlp', 'none']).optional(),
+  METRICS_EXPORT_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
+  LOG_DEBUG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),
   AUTH_ROLE_MAP: permissionMap.optional(),
   AUTH_SCOPE_MAP: permissionMap.optional(),
+  AUTH_GROUP_MAP: permissionMap
+    .pipe(z.record(z.string().regex(GUID, 'keys must be group or directory role GUIDs'), z.array(z.string().min(1))))
+    .optional(),
+
+  AUDIT_ACCESS_LOG: bool.default(true),
+  AUDIT_RETENTION_DAYS: int(0, 36_500).default(365),
+  AUDIT_QUEUE_MAX: int(1, 1_000_000).default(10_000),
+  AUDIT_FLUSH_INTERVAL_MS: int(10, 3_600_000).default(1_000),
+  AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;

@@ -1,3 +1,4 @@
+import { metrics, type Histogram } from '@opentelemetry/api';
 import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
@@ -19,8 +20,19 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseService.name);
   readonly pool: Pool;
 
+  private readonly queryDuration: Histogram;
+
   constructor(@Inject(DATABASE_MODULE_OPTIONS) private readonly options: DatabaseModuleOptions) {
     this.pool = new Pool(toPoolConfig(options));
+    const meter = metrics.getMeter('navius');
+    this.queryDuration = meter.createHistogram('db.query.duration', { unit: 'ms', description: 'Query latency' });
+    meter
+      .createObservableGauge('db.pool.connections', { description: 'pg pool connections by state' })
+      .addCallback((result) => {
+        result.observe(this.pool.totalCount, { state: 'total' });
+        result.observe(this.pool.idleCount, { state: 'idle' });
+        result.observe(this.pool.waitingCount, { state: 'waiting' });
+      });
     // An idle client losing its server (failover, restart) must not crash the process.
     this.pool.on('error', (error) => this.logger.warn(`idle database connection dropped: ${error.message}`));
   }
@@ -34,15 +46,20 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async query<Row extends QueryResultRow>(statement: Statement): Promise<Row[]> {
+    const started = performance.now();
+    let outcome = 'error';
     try {
       const result = await this.pool.query<Row>({
         name: statement.name,
         text: statement.text,
         values: statement.values,
       });
+      outcome = 'ok';
       return result.rows;
     } catch (error) {
       throw mapDatabaseError(error);
+    } finally {
+      this.queryDuration.record(performance.now() - started, { statement: statement.name, outcome });
     }
   }
 

@@ -1,10 +1,13 @@
 import { type DynamicModule } from '@nestjs/common';
-import { LogController, type FastifyReply, type FastifyRequest } from 'fastify';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { LoggerModule } from 'nestjs-pino';
-import pino, { type Logger } from 'pino';
+import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
+import { HttpMetrics } from './http.metrics';
+import { toXRayTraceId } from './xray-propagation';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -43,7 +46,27 @@ export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
     level: config.logLevel,
     redact: { paths: REDACTED_PATHS, censor: '[Redacted]' },
     base: { service: 'navius' },
+    mixin: traceFields,
   });
+}
+
+/** The active span's ids on every log line, the trace id in X-Ray form so CloudWatch Logs and X-Ray link up. */
+function traceFields(): Record<string, string> {
+  const span = trace.getActiveSpan()?.spanContext();
+  if (!span || !isSpanContextValid(span)) return {};
+  return { trace_id: toXRayTraceId(span.traceId), span_id: span.spanId };
+}
+
+/**
+ * Per-request child loggers; a LOG_DEBUG_SAMPLE_RATE share of requests logs at debug, so debug detail of
+ * some requests is there without the cost of debug everywhere.
+ */
+export function sampledChildLogger(debugSampleRate: number) {
+  return (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger =>
+    logger.child(
+      bindings,
+      debugSampleRate > 0 && Math.random() < debugSampleRate ? { ...options, level: 'debug' } : options,
+    );
 }
 
 /** nestjs-pino over the Fastify logger (`useExisting`), so Nest's Logger writes JSON with the request id. */
@@ -56,11 +79,14 @@ export function loggingModule(logger: Logger): DynamicModule {
  * that follows the status, with the route template and a few headers (credentials redacted); probes skipped.
  */
 export class AccessLogController extends LogController {
+  private readonly metrics = new HttpMetrics();
+
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (request.url.startsWith('/health/')) return;
     const status = reply.statusCode;
+    this.metrics.record(request.routeOptions.url, request.method, status, reply.elapsedTime);
     const headers = Object.fromEntries(
       LOGGED_HEADERS.filter((name) => request.headers[name] !== undefined).map((name) => [name, request.headers[name]]),
     );

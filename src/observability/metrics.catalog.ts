@@ -84,6 +84,12 @@ export const METRICS = {
     description: 'Estimated request cost in micro-USD from the configured price table',
     dimensions: ['service'],
   },
+  'aws.errors': {
+    kind: 'counter',
+    unit: 'Count',
+    description: 'Failed AWS SDK calls by service and AWS error code (codes the mapper knows, else Other)',
+    dimensions: ['service', 'code'],
+  },
   'auth.failures': {
     kind: 'counter',
     unit: 'Count',

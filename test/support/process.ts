@@ -2,6 +2,8 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
+/** As `npm start` runs it: the OpenTelemetry preload first. */
+const NODE_ARGS = ['--require', join(__dirname, '..', '..', 'dist', 'observability', 'telemetry.preload.js'), MAIN];
 
 export interface ServiceProcess {
   child: ChildProcessWithoutNullStreams;
@@ -13,7 +15,7 @@ export interface ServiceProcess {
 
 /** Runs the built service (`node dist/main.js`) as `npm start` does, and waits for its ready line. */
 export async function startProcess(env: Record<string, string>): Promise<ServiceProcess> {
-  const child = spawn(process.execPath, [MAIN], {
+  const child = spawn(process.execPath, NODE_ARGS, {
     env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
@@ -44,7 +46,7 @@ export async function startProcess(env: Record<string, string>): Promise<Service
 export function runToExit(
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string; stdout: string }> {
-  const child = spawn(process.execPath, [MAIN], { env: { PATH: process.env.PATH ?? '', ...env } });
+  const child = spawn(process.execPath, NODE_ARGS, { env: { PATH: process.env.PATH ?? '', ...env } });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

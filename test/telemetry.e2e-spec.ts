@@ -1,0 +1,160 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_CLIENT_ID } from '../src/config/app-config';
+import { signLocalToken } from '../src/local/local-issuer';
+import { emfProblems } from '../src/observability/emf.exporter';
+import { call, freshDatabase, tempDir } from './support/app';
+import { startProcess, type ServiceProcess } from './support/process';
+
+interface OtlpSpan {
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  name: string;
+  kind: number;
+}
+
+/** A loopback OTLP/HTTP (JSON) receiver: what the ADOT collector sidecar is to the service. */
+async function startOtlpSink(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
+  const spans: OtlpSpan[] = [];
+  const server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') {
+        const payload = JSON.parse(body) as {
+          resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
+        };
+        for (const resource of payload.resourceSpans)
+          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
+      }
+      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
+}
+
+describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs', () => {
+  let sink: Awaited<ReturnType<typeof startOtlpSink>>;
+  let database: Awaited<ReturnType<typeof freshDatabase>>;
+  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let service: ServiceProcess;
+  let stdout = '';
+  let documentId = '';
+  const startedAtSeconds = Math.floor(Date.now() / 1000);
+  let endedAtSeconds = 0;
+
+  beforeAll(async () => {
+    sink = await startOtlpSink();
+    database = await freshDatabase();
+    dir = await tempDir();
+    service = await startProcess({
+      LOCAL_DATA_DIR: dir.path,
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      REDIS_KEY_PREFIX: `otel-${randomUUID()}:`,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_TRACES_SAMPLER: 'always_on',
+      METRICS_EXPORTER: 'emf',
+      METRICS_EXPORT_INTERVAL_MS: '1000',
+    });
+    const token = await signLocalToken({
+      dataDir: dir.path,
+      clientId: LOCAL_CLIENT_ID,
+      roles: ['Documents.Read', 'Documents.Write'],
+    });
+    const created = await call(`${service.url}/v1/documents`, {
+      method: 'POST',
+      token,
+      json: { name: 'traced.txt', contentType: 'text/plain', size: 3 },
+    });
+    documentId = (created.body.document as { id: string }).id;
+    const read = (traceHeader?: string) =>
+      call(`${service.url}/v1/documents/${documentId}`, {
+        token,
+        headers: traceHeader ? { 'x-amzn-trace-id': traceHeader } : {},
+      });
+    expect((await read('Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1')).status).toBe(200);
+    expect((await read('Root=1-6759e988-cd862e3fe1be46a994272794')).status).toBe(200);
+    expect((await read()).status).toBe(200);
+    endedAtSeconds = Math.ceil(Date.now() / 1000);
+    // Let one metrics interval pass, then stop: shutdown flushes the batched spans.
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    service.child.kill('SIGTERM');
+    stdout = (await service.exited).stdout;
+  });
+
+  afterAll(async () => {
+    sink.server.close();
+    await database.drop();
+    await dir.remove();
+  });
+
+  const serverSpans = () => sink.spans.filter((span) => span.kind === 2 && span.name === 'GET /v1/documents/:id');
+
+  it('continues an incoming X-Ray trace with its Parent', () => {
+    const span = serverSpans().find((s) => s.traceId === '5759e988bd862e3fe1be46a994272793');
+    expect(span?.parentSpanId).toBe('53995c3f42cd8ad8');
+  });
+
+  it('continues the trace of a Root-only header (as an ALB sends it) as its first segment', () => {
+    const span = serverSpans().find((s) => s.traceId === '6759e988cd862e3fe1be46a994272794');
+    expect(span).toBeDefined();
+    expect(span?.parentSpanId ?? '').toBe('');
+  });
+
+  it('mints X-Ray trace ids (epoch seconds first) when no header comes in', () => {
+    const fresh = serverSpans().filter(
+      (s) => !['5759e988bd862e3fe1be46a994272793', '6759e988cd862e3fe1be46a994272794'].includes(s.traceId),
+    );
+    expect(fresh.length).toBeGreaterThan(0);
+    for (const span of fresh) {
+      const seconds = Number.parseInt(span.traceId.slice(0, 8), 16);
+      expect(seconds).toBeGreaterThanOrEqual(startedAtSeconds);
+      expect(seconds).toBeLessThanOrEqual(endedAtSeconds);
+    }
+  });
+
+  it('makes pg and ioredis spans descendants of the request span', () => {
+    const byId = new Map(sink.spans.map((span) => [span.spanId, span]));
+    const rootOf = (span: OtlpSpan): OtlpSpan => {
+      let current = span;
+      while (current.parentSpanId && byId.has(current.parentSpanId)) current = byId.get(current.parentSpanId)!;
+      return current;
+    };
+    const pgSpans = sink.spans.filter((span) => span.kind === 3 && span.name.startsWith('pg.query'));
+    const redisSpans = sink.spans.filter((span) => span.kind === 3 && /^(get|set|multi|exec|publish)$/.test(span.name));
+    expect(pgSpans.length).toBeGreaterThan(0);
+    expect(redisSpans.length).toBeGreaterThan(0);
+    for (const span of [...pgSpans, ...redisSpans]) {
+      expect(rootOf(span).kind, span.name).toBe(2);
+      expect(rootOf(span).name).toMatch(/^(GET|POST) \/v1\/documents/);
+    }
+  });
+
+  it('writes the X-Ray trace id and span id into the request log lines', () => {
+    const line = stdout
+      .split('\n')
+      .filter((l) => l.includes('request completed'))
+      .map((l) => JSON.parse(l) as { trace_id?: string; span_id?: string })
+      .find((entry) => entry.trace_id === '1-5759e988-bd862e3fe1be46a994272793');
+    expect(line?.span_id).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  it('emits only valid CloudWatch EMF documents, with the HTTP metrics by route and status class', () => {
+    const documents = stdout
+      .split('\n')
+      .filter((l) => l.includes('"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(documents.length).toBeGreaterThan(0);
+    for (const document of documents) expect(emfProblems(document)).toEqual([]);
+    const http = documents.find((d) => d.route === '/v1/documents/:id' && d.status_class === '2xx');
+    expect(http?.['http.server.requests']).toBe(3);
+    expect(Array.isArray(http?.['http.server.duration'])).toBe(true);
+    expect(documents.some((d) => d['db.query.duration'] !== undefined)).toBe(true);
+  });
+});
