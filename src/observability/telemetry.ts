@@ -8,7 +8,7 @@ import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { awsEcsDetector } from '@opentelemetry/resource-detector-aws';
-import { PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
+import { AggregationType, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   AlwaysOffSampler,
@@ -29,6 +29,14 @@ export type TelemetryConfig = AppConfig['telemetry'];
 
 let running: NodeSDK | undefined;
 
+const INSTRUMENTATION_METERS = [
+  '@opentelemetry/instrumentation-http',
+  '@opentelemetry/instrumentation-nestjs-core',
+  '@opentelemetry/instrumentation-pg',
+  '@opentelemetry/instrumentation-ioredis',
+  '@opentelemetry/instrumentation-aws-sdk',
+];
+
 /**
  * Starts the OpenTelemetry SDK: X-Ray ids and propagation (plus W3C trace context and baggage), instrumentations
  * for http, Nest, pg, ioredis and the AWS SDK, a batch span processor, and the metrics reader of METRICS_EXPORTER.
@@ -46,6 +54,12 @@ export function startTelemetry(config: TelemetryConfig): void {
     sampler: samplerOf(config),
     spanProcessors: spanProcessorsOf(config),
     metricReaders: metricReadersOf(config),
+    // The instrumentations' own metrics are not recorded at all: the catalogue's are the service's metrics.
+    views: INSTRUMENTATION_METERS.map((meterName) => ({
+      meterName,
+      instrumentName: '*',
+      aggregation: { type: AggregationType.DROP },
+    })),
     instrumentations: [
       new HttpInstrumentation({
         // Probes would drown real traffic in traces.

@@ -1,0 +1,125 @@
+// Shared pieces of the benchmarks: run with Node's type stripping (`node bench/<name>.bench.mts`), after a build.
+import autocannon from 'autocannon';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..');
+
+export interface Service {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** A port that was free a moment ago (the service binds it next). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Starts `node dist/main.js` the way `npm start` does, with `env` over a quiet base, and waits until it is ready. */
+export async function startService(env: Record<string, string>): Promise<Service> {
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    ['--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
+    { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  for (;;) {
+    if (exited) throw new Error(`service exited before ready (${JSON.stringify(env)})`);
+    const ready = await fetch(`${url}/health/ready`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    child,
+    stop: () =>
+      new Promise((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
+
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+/** One autocannon run against `url` (50 connections unless told otherwise). */
+export async function load(
+  url: string,
+  options: { headers?: Record<string, string>; seconds?: number; connections?: number } = {},
+): Promise<LoadResult> {
+  const result = await autocannon({
+    url,
+    connections: options.connections ?? 50,
+    duration: options.seconds ?? 5,
+    headers: options.headers,
+  });
+  return {
+    requestsPerSecond: result.requests.average,
+    p50Ms: result.latency.p50,
+    p99Ms: result.latency.p99,
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** Runs A and B alternately (A B A B …) so drift on a shared machine hits both; returns every round. */
+export async function alternate(
+  rounds: number,
+  a: () => Promise<LoadResult>,
+  b: () => Promise<LoadResult>,
+): Promise<{ a: LoadResult[]; b: LoadResult[] }> {
+  const results = { a: [] as LoadResult[], b: [] as LoadResult[] };
+  for (let round = 0; round < rounds; round += 1) {
+    results.a.push(await a());
+    results.b.push(await b());
+  }
+  return results;
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+export function summary(results: LoadResult[]): LoadResult {
+  return {
+    requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+    p50Ms: median(results.map((r) => r.p50Ms)),
+    p99Ms: median(results.map((r) => r.p99Ms)),
+    non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
+    errors: results.reduce((sum, r) => sum + r.errors, 0),
+  };
+}
+
+/** Writes bench/results/<date>-<name>.json and returns its path. */
+export async function saveResults(name: string, data: unknown): Promise<string> {
+  const directory = join(ROOT, 'bench', 'results');
+  await mkdir(directory, { recursive: true });
+  const file = join(directory, `${new Date().toISOString().slice(0, 10)}-${name}.json`);
+  await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
+  return file;
+}
