@@ -60,7 +60,7 @@ describe.each(modes)('documents API against $name', (mode) => {
     });
   }
 
-  async function upload(created: Awaited<ReturnType<typeof createDocument>>, body: Buffer = content) {
+  async function upload(created: Awaited<ReturnType<typeof createDocument>>, body: Buffer<ArrayBuffer> = content) {
     const target = created.body.upload as { method: string; url: string; headers: Record<string, string> };
     return fetch(target.url, { method: target.method, headers: target.headers, body });
   }

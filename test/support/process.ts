@@ -1,4 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
 const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
@@ -13,32 +15,43 @@ export interface ServiceProcess {
   exited: Promise<{ code: number | null; stderr: string; stdout: string }>;
 }
 
-/** Runs the built service (`node dist/main.js`) as `npm start` does, and waits for its ready line. */
+/** A port that was free a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs the built service as `npm start` does and waits until it listens (whatever its LOG_LEVEL). */
 export async function startProcess(env: Record<string, string>): Promise<ServiceProcess> {
+  const port = env.PORT && env.PORT !== '0' ? env.PORT : String(await freePort());
   const child = spawn(process.execPath, NODE_ARGS, {
-    env: { PATH: process.env.PATH ?? '', PORT: '0', ...env },
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: port },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let exitCode: number | null | undefined;
   const exited = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, stderr, stdout })),
+    child.once('exit', (code) => {
+      exitCode = code;
+      resolve({ code, stderr, stdout });
+    }),
   );
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const match = /ready on (http:\/\/[\d.:[\]]+)/.exec(stdout);
-      if (match?.[1]) {
-        clearInterval(timer);
-        resolve(match[1].replace('[::1]', '127.0.0.1'));
-      }
-    }, 50);
-    void exited.then(({ code }) => {
-      clearInterval(timer);
-      reject(new Error(`exited with ${code} before ready:\n${stderr}\n${stdout}`));
-    });
-  });
+  const url = `http://127.0.0.1:${port}`;
+  for (;;) {
+    if (exitCode !== undefined) throw new Error(`exited with ${exitCode} before ready:\n${stderr}\n${stdout}`);
+    const live = await fetch(`${url}/health/live`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (live) break;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   return { child, url, stdout: () => stdout, exited };
 }
 
