@@ -1,7 +1,7 @@
 // Shared pieces of the benchmarks: run with Node's type stripping (`node bench/<name>.bench.mts`), after a build.
 import autocannon from 'autocannon';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -11,6 +11,8 @@ export const ROOT = join(import.meta.dirname, '..', '..');
 export interface Service {
   url: string;
   child: ChildProcess;
+  /** From spawn to the first 200 on the readiness path. */
+  startupMs: number;
   stop(): Promise<void>;
 }
 
@@ -24,28 +26,47 @@ async function freePort(): Promise<number> {
 }
 
 /** Starts `node dist/main.js` the way `npm start` does, with `env` over a quiet base, and waits until it is ready. */
-export async function startService(env: Record<string, string>): Promise<Service> {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
+export function startService(env: Record<string, string>): Promise<Service> {
+  return startNode(
     ['--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
-    { env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) }, stdio: ['ignore', 'ignore', 'inherit'] },
+    env,
+    '/health/ready',
   );
+}
+
+/** Starts the bare Fastify baseline answering `document` from memory. */
+export function startBareFastify(document: unknown): Promise<Service> {
+  return startNode(
+    [join(ROOT, 'bench/support/bare-fastify.mjs')],
+    { BENCH_DOCUMENT: JSON.stringify(document) },
+    '/v1/documents/x',
+  );
+}
+
+/** Spawns node with `args` on a free port and polls `readyPath` until it answers 200. */
+async function startNode(args: string[], env: Record<string, string>, readyPath: string): Promise<Service> {
+  const port = await freePort();
+  const started = performance.now();
+  const child = spawn(process.execPath, args, {
+    env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const url = `http://127.0.0.1:${port}`;
   let exited = false;
   child.once('exit', () => (exited = true));
   for (;;) {
-    if (exited) throw new Error(`service exited before ready (${JSON.stringify(env)})`);
-    const ready = await fetch(`${url}/health/ready`).then(
+    if (exited) throw new Error(`${args.at(-1)} exited before ready`);
+    const ready = await fetch(`${url}${readyPath}`).then(
       (response) => response.ok,
       () => false,
     );
     if (ready) break;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
   return {
     url,
     child,
+    startupMs: Math.round(performance.now() - started),
     stop: () =>
       new Promise((resolve) => {
         if (exited) return resolve();
@@ -53,6 +74,12 @@ export async function startService(env: Record<string, string>): Promise<Service
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** Resident memory of a process, from /proc. */
+export async function residentMegabytes(pid: number): Promise<number> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)?.[1] ?? 0) / 1024);
 }
 
 export interface LoadResult {

@@ -1,0 +1,143 @@
+// npm run bench — the authenticated, cached GET /v1/documents/:id (fresh RS256 Entra-shaped token, tracing at
+// default sampling, access log on, real PostgreSQL and Redis) against bare Fastify answering the same JSON from
+// memory, alternating A B A B with autocannon at 50 connections. Targets: ≥ 0.5 × bare Fastify, p99 ≤ 10 ms,
+// start-up to ready ≤ 1.5 s, resident memory under load ≤ 250 MB. Results: bench/results/<date>.json + SVG chart.
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { barChartSvg } from './support/chart.mts';
+import {
+  alternate,
+  load,
+  residentMegabytes,
+  ROOT,
+  saveResults,
+  startBareFastify,
+  startService,
+  summary,
+  type LoadResult,
+} from './support/harness.mts';
+
+const require = createRequire(import.meta.url);
+const { signLocalToken } = require(
+  join(ROOT, 'dist/local/local-issuer.js'),
+) as typeof import('../src/local/local-issuer.ts');
+const { LOCAL_CLIENT_ID } = require(
+  join(ROOT, 'dist/config/app-config.js'),
+) as typeof import('../src/config/app-config.ts');
+
+const rounds = Number(process.argv[2] ?? 3);
+const seconds = Number(process.argv[3] ?? 10);
+const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const database = `navius_bench_${randomUUID().replaceAll('-', '')}`;
+const admin = new pg.Client({ connectionString: ADMIN_URL });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${database}`);
+const sink = createServer((request, response) => {
+  request.resume();
+  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+});
+await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
+
+const service = await startService({
+  LOCAL_DATA_DIR: dataDir,
+  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  REDIS_KEY_PREFIX: `bench-${randomUUID()}:`,
+  LOG_LEVEL: 'info',
+  OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+  METRICS_EXPORTER: 'emf',
+});
+let bare: Awaited<ReturnType<typeof startBareFastify>> | undefined;
+
+try {
+  // A fresh RS256 token in the Entra v2 access-token shape, minted for this run.
+  const token = await signLocalToken({
+    dataDir,
+    clientId: LOCAL_CLIENT_ID,
+    roles: ['Documents.Read', 'Documents.Write'],
+  });
+  const headers = { authorization: `Bearer ${token}` };
+  const created = await fetch(`${service.url}/v1/documents`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'bench.pdf', contentType: 'application/pdf', size: 1024 }),
+  });
+  const { document } = (await created.json()) as { document: { id: string } };
+  const path = `/v1/documents/${document.id}`;
+  const served = await (await fetch(`${service.url}${path}`, { headers })).json();
+  bare = await startBareFastify(served);
+  const bareUrl = bare.url;
+
+  await load(`${service.url}${path}`, { headers, seconds: 3 });
+  await load(`${bareUrl}${path}`, { seconds: 3 });
+
+  const rss: number[] = [];
+  const serviceRun = async (): Promise<LoadResult> => {
+    const running = load(`${service.url}${path}`, { headers, seconds });
+    await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
+    rss.push(await residentMegabytes(service.child.pid as number));
+    return running;
+  };
+  const runs = await alternate(rounds, serviceRun, () => load(`${bareUrl}${path}`, { seconds }));
+  const navius = summary(runs.a);
+  const baseline = summary(runs.b);
+  const ratio = Math.round((navius.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+  const peakRss = Math.max(...rss);
+  const report = {
+    benchmark: 'service',
+    date: new Date().toISOString(),
+    machine: '2 cores, shared',
+    route: 'GET /v1/documents/:id (authenticated, cached; tracing default sampling; access log on)',
+    rounds,
+    secondsPerRun: seconds,
+    connections: 50,
+    navius,
+    bareFastify: baseline,
+    ratio,
+    startupToReadyMs: service.startupMs,
+    residentMemoryUnderLoadMb: peakRss,
+    targets: { ratio: 0.5, p99Ms: 10, startupToReadyMs: 1500, residentMemoryMb: 250 },
+    meets: {
+      ratio: ratio >= 0.5,
+      p99Ms: navius.p99Ms <= 10,
+      startupToReadyMs: service.startupMs <= 1500,
+      residentMemoryMb: peakRss <= 250,
+    },
+    runs,
+  };
+  const file = await saveResults('service', report);
+  await writeFile(
+    join(ROOT, 'bench', 'results', 'service.svg'),
+    barChartSvg(`GET /v1/documents/:id, 50 connections (${report.date.slice(0, 10)})`, [
+      {
+        label: 'Navius (auth, cache, tracing, log)',
+        value: navius.requestsPerSecond,
+        note: `${Math.round(navius.requestsPerSecond)} req/s, p99 ${navius.p99Ms} ms (${ratio}×)`,
+      },
+      {
+        label: 'bare Fastify (from memory)',
+        value: baseline.requestsPerSecond,
+        note: `${Math.round(baseline.requestsPerSecond)} req/s, p99 ${baseline.p99Ms} ms`,
+      },
+    ]),
+  );
+  console.log(
+    `navius: ${Math.round(navius.requestsPerSecond)} req/s p50 ${navius.p50Ms} ms p99 ${navius.p99Ms} ms\n` +
+      `bare fastify: ${Math.round(baseline.requestsPerSecond)} req/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms\n` +
+      `ratio ${ratio} (target ≥ 0.5); start-up to ready ${service.startupMs} ms (≤ 1500); RSS under load ${peakRss} MB (≤ 250)\n` +
+      `→ ${file}`,
+  );
+} finally {
+  await Promise.all([service.stop(), bare?.stop()]);
+  sink.close();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+}
