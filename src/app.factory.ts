@@ -8,7 +8,7 @@ import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
-import { LocalRuntime } from './local/local.runtime';
+import type { LocalRuntime } from './local/local.runtime';
 import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './observability/logging.module';
 import { nameServerSpan } from './observability/tracing.hooks';
 
@@ -20,7 +20,7 @@ export interface RunningApp {
 
 /** Builds the whole service from one validated config; the caller decides when to listen. */
 export async function createApp(config: AppConfig): Promise<RunningApp> {
-  const local = config.profile === 'local' ? await LocalRuntime.start(config) : undefined;
+  const local = config.profile === 'local' ? await startLocalRuntime(config) : undefined;
   try {
     const logger = createRootLogger(config);
     const adapter = new FastifyAdapter({
@@ -73,4 +73,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .build(),
   );
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+}
+
+/** The embedded stand-ins, loaded only in the local profile (PGlite, s3rver and the dev issuer stay out of aws). */
+async function startLocalRuntime(config: AppConfig): Promise<LocalRuntime> {
+  const { LocalRuntime } = await import('./local/local.runtime.js');
+  return LocalRuntime.start(config);
 }

@@ -44,7 +44,7 @@ export function startBareFastify(document: unknown): Promise<Service> {
 }
 
 /** Spawns node with `args` on a free port and polls `readyPath` until it answers 200. */
-async function startNode(args: string[], env: Record<string, string>, readyPath: string): Promise<Service> {
+export async function startNode(args: string[], env: Record<string, string>, readyPath: string): Promise<Service> {
   const port = await freePort();
   const started = performance.now();
   const child = spawn(process.execPath, args, {

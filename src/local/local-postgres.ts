@@ -1,5 +1,9 @@
-import { PGlite } from '@electric-sql/pglite';
-import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+type PGliteDatabase = Awaited<
+  ReturnType<(typeof import('@electric-sql/pglite', { with: { 'resolution-mode': 'import' } }))['PGlite']['create']>
+>;
+type SocketServer = InstanceType<
+  (typeof import('@electric-sql/pglite-socket', { with: { 'resolution-mode': 'import' } }))['PGLiteSocketServer']
+>;
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -9,14 +13,17 @@ import { join } from 'node:path';
  */
 export class LocalPostgres {
   private constructor(
-    private readonly db: PGlite,
-    private readonly server: PGLiteSocketServer,
+    private readonly db: PGliteDatabase,
+    private readonly server: SocketServer,
     readonly url: string,
   ) {}
 
   static async start(options: { dataDir: string; port?: number }): Promise<LocalPostgres> {
     const dataDir = join(options.dataDir, 'pgdata');
     await mkdir(dataDir, { recursive: true, mode: 0o700 });
+    // Loaded only when the local profile needs it: the aws profile never pays for the WASM PostgreSQL.
+    const { PGlite } = await import('@electric-sql/pglite');
+    const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create({ dataDir });
     const server = new PGLiteSocketServer({
       db,

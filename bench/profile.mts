@@ -1,0 +1,84 @@
+// npm run bench:profile — CPU profile of the service under the `npm run bench` load (authenticated cached read),
+// summarised by package: where a request's time goes. Writes the raw .cpuprofile under bench/results/profiles/.
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { load, residentMegabytes, ROOT, startNode } from './support/harness.mts';
+
+const require = createRequire(import.meta.url);
+const { signLocalToken } = require(join(ROOT, 'dist/local/local-issuer.js')) as typeof import('../src/local/local-issuer.ts');
+const { LOCAL_CLIENT_ID } = require(join(ROOT, 'dist/config/app-config.js')) as typeof import('../src/config/app-config.ts');
+
+const seconds = Number(process.argv[2] ?? 8);
+const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
+const database = `navius_profile_${randomUUID().replaceAll('-', '')}`;
+const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
+await admin.connect();
+await admin.query(`CREATE DATABASE ${database}`);
+const dataDir = await mkdtemp(join(tmpdir(), 'navius-profile-'));
+const profiles = join(ROOT, 'bench', 'results', 'profiles');
+await mkdir(profiles, { recursive: true });
+const before = new Set(await readdir(profiles));
+
+const service = await startNode(
+  [
+    '--cpu-prof',
+    `--cpu-prof-dir=${profiles}`,
+    '--require',
+    join(ROOT, 'dist/observability/telemetry.preload.js'),
+    join(ROOT, 'dist/main.js'),
+  ],
+  {
+    LOCAL_DATA_DIR: dataDir,
+    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    REDIS_URL: 'redis://127.0.0.1:6379',
+    REDIS_KEY_PREFIX: `profile-${randomUUID()}:`,
+    LOG_LEVEL: 'info',
+    METRICS_EXPORTER: 'emf',
+    ...extraEnv,
+  },
+  '/health/ready',
+);
+try {
+  const token = await signLocalToken({ dataDir, clientId: LOCAL_CLIENT_ID, roles: ['Documents.Read', 'Documents.Write'] });
+  const headers = { authorization: `Bearer ${token}` };
+  const created = await fetch(`${service.url}/v1/documents`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'profile.txt', contentType: 'text/plain', size: 3 }),
+  });
+  const { document } = (await created.json()) as { document: { id: string } };
+  const result = await load(`${service.url}/v1/documents/${document.id}`, { headers, seconds });
+  console.log(
+    `${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, RSS ${await residentMegabytes(service.child.pid as number)} MB`,
+  );
+} finally {
+  await service.stop();
+  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+  await admin.end();
+}
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+}
+const file = (await readdir(profiles)).find((name) => !before.has(name) && name.endsWith('.cpuprofile'));
+if (!file) throw new Error('no profile written');
+const profile = JSON.parse(await readFile(join(profiles, file), 'utf8')) as { nodes: ProfileNode[]; samples: number[] };
+const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+const byPackage = new Map<string, number>();
+for (const id of profile.samples) {
+  const { url, functionName } = nodes.get(id)?.callFrame ?? { url: '', functionName: '?' };
+  const pkg =
+    /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url)?.[1] ??
+    (url.includes('/dist/') ? `navius:${url.split('/dist/')[1]}` : url ? url.replace(/^node:/, 'node:') : functionName);
+  byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + 1);
+}
+const busy = profile.samples.length - (byPackage.get('(idle)') ?? 0);
+console.log(`busy samples: ${busy} of ${profile.samples.length} (${file})`);
+for (const [pkg, count] of [...byPackage].filter(([pkg]) => pkg !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+  console.log(`${((100 * count) / busy).toFixed(1).padStart(5)}%  ${pkg}`);
+}
