@@ -9,8 +9,12 @@ import pg from 'pg';
 import { load, residentMegabytes, ROOT, startNode } from './support/harness.mts';
 
 const require = createRequire(import.meta.url);
-const { signLocalToken } = require(join(ROOT, 'dist/local/local-issuer.js')) as typeof import('../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(join(ROOT, 'dist/config/app-config.js')) as typeof import('../src/config/app-config.ts');
+const { signLocalToken } = require(
+  join(ROOT, 'dist/local/local-issuer.js'),
+) as typeof import('../src/local/local-issuer.ts');
+const { LOCAL_CLIENT_ID } = require(
+  join(ROOT, 'dist/config/app-config.js'),
+) as typeof import('../src/config/app-config.ts');
 
 const seconds = Number(process.argv[2] ?? 8);
 const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
@@ -43,7 +47,11 @@ const service = await startNode(
   '/health/ready',
 );
 try {
-  const token = await signLocalToken({ dataDir, clientId: LOCAL_CLIENT_ID, roles: ['Documents.Read', 'Documents.Write'] });
+  const token = await signLocalToken({
+    dataDir,
+    clientId: LOCAL_CLIENT_ID,
+    roles: ['Documents.Read', 'Documents.Write'],
+  });
   const headers = { authorization: `Bearer ${token}` };
   const created = await fetch(`${service.url}/v1/documents`, {
     method: 'POST',
@@ -79,6 +87,9 @@ for (const id of profile.samples) {
 }
 const busy = profile.samples.length - (byPackage.get('(idle)') ?? 0);
 console.log(`busy samples: ${busy} of ${profile.samples.length} (${file})`);
-for (const [pkg, count] of [...byPackage].filter(([pkg]) => pkg !== '(idle)').sort((a, b) => b[1] - a[1]).slice(0, 30)) {
+for (const [pkg, count] of [...byPackage]
+  .filter(([pkg]) => pkg !== '(idle)')
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, 30)) {
   console.log(`${((100 * count) / busy).toFixed(1).padStart(5)}%  ${pkg}`);
 }

@@ -143,6 +143,8 @@ function send(base: URL, raw: RawRequest): Promise<number> {
         path: raw.path,
         headers: raw.headers,
         timeout: 30_000,
+        // A connection of its own per request: a reused keep-alive socket the server just closed reads as a hang-up.
+        agent: false,
       },
       (response) => {
         response.resume();
@@ -150,7 +152,7 @@ function send(base: URL, raw: RawRequest): Promise<number> {
       },
     );
     req.on('timeout', () => req.destroy(new Error(`hung: ${raw.method} ${raw.path}`)));
-    req.on('error', reject);
+    req.on('error', (error) => reject(new Error(`${raw.method} ${raw.path.slice(0, 80)}: ${error.message}`)));
     req.end(raw.body);
   });
 }

@@ -18,16 +18,24 @@ export interface AuthModuleOptions {
   roleMap: Record<string, string[]>;
   /** Delegated scope (`scp` claim) to permissions; default in config: Documents.Read, Documents.ReadWrite. */
   scopeMap: Record<string, string[]>;
+  /** Entra group object id (`groups` claim) or directory role template id (`wids` claim) to permissions; default `{}`. */
+  groupMap?: Record<string, string[]>;
+  /** Also accept v1.0 tokens (issuer `https://sts.windows.net/{tid}/`); default false. */
+  acceptV1Tokens?: boolean;
+  /** Oldest accepted token (`iat`), in seconds; also how long a session revocation is kept; default 100800 (28 h, Entra's longest CAE token). */
+  maxTokenAgeSeconds?: number;
   /** Accept an `http://` authority and `jwks_uri` (local issuer only); false in the aws profile. */
   allowHttpAuthority: boolean;
   /** Largest bearer token accepted, in bytes; default 16 KiB. */
   maxTokenBytes?: number;
   /** Timeout of each metadata and JWKS request in milliseconds; default 5000. */
   httpTimeoutMs?: number;
-  /** How long fetched signing keys count as fresh before a refetch, in milliseconds; default 600000 (known keys keep working if the refetch fails). */
-  jwksCacheMaxAgeMs?: number;
-  /** Least time between two JWKS refetches triggered by an unknown `kid`, in milliseconds; default 30000. */
+  /** Base period of the background metadata and JWKS refresh in milliseconds, each wait jittered to 1–2× this; default 43200000 (12–24 h). */
+  keysRefreshIntervalMs?: number;
+  /** Least time between two metadata and JWKS fetches triggered by an unknown `kid`, in milliseconds; default 300000 (5 min). */
   jwksCooldownMs?: number;
+  /** Verified tokens whose claims are kept (keyed by SHA-256 of the token) so a repeat skips the signature check; 0 disables; default 10000. */
+  claimsCacheMaxEntries?: number;
 }
 
 export const {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { PassportModule } from '@nestjs/passport';
 import { HealthIndicatorService } from '@nestjs/terminus';
+import { AuthEventRecorder } from './auth.events';
 import { EntraAuthGuard } from './auth.guard';
 import { AuthHealthIndicator } from './auth.health';
 import { ConfigurableModuleClass } from './auth.module-definition';
@@ -8,19 +9,37 @@ import { EntraTokenVerifier } from './entra-token.verifier';
 import { EntraStrategy } from './entra.strategy';
 import { MeController } from './me.controller';
 import { PermissionsGuard } from './permissions.guard';
+import { SessionRevocations } from './session-revocations';
+import { SessionsController } from './sessions.controller';
+import { TokenAuthenticator } from './token.authenticator';
 
-/** Entra ID bearer-token authentication: `AuthModule.forRoot({...})` or `forRootAsync({ useFactory })`. */
+/**
+ * Entra ID bearer-token authentication: `AuthModule.forRoot({...})` or `forRootAsync({ useFactory })`.
+ * Uses CacheModule's CacheBus when it is available (revocations across instances), and the SECURITY_EVENT_SINK
+ * of the audit room when one is provided (otherwise security events are logged).
+ */
 @Module({
   imports: [PassportModule],
-  controllers: [MeController],
+  controllers: [MeController, SessionsController],
   providers: [
     EntraTokenVerifier,
+    TokenAuthenticator,
+    SessionRevocations,
+    AuthEventRecorder,
     EntraStrategy,
     EntraAuthGuard,
     PermissionsGuard,
     AuthHealthIndicator,
     HealthIndicatorService,
   ],
-  exports: [EntraTokenVerifier, EntraAuthGuard, PermissionsGuard, AuthHealthIndicator],
+  exports: [
+    EntraTokenVerifier,
+    TokenAuthenticator,
+    SessionRevocations,
+    AuthEventRecorder,
+    EntraAuthGuard,
+    PermissionsGuard,
+    AuthHealthIndicator,
+  ],
 })
 export class AuthModule extends ConfigurableModuleClass {}

@@ -3,8 +3,8 @@ import { PassportStrategy } from '@nestjs/passport';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Strategy } from 'passport-custom';
 import { UnauthenticatedError } from '../errors/domain-errors';
-import { EntraTokenVerifier } from './entra-token.verifier';
 import type { Principal } from './principal';
+import { TokenAuthenticator } from './token.authenticator';
 
 export const ENTRA_STRATEGY = 'entra';
 
@@ -23,14 +23,14 @@ export function extractBearerToken(authorization: string | undefined): string {
   return token;
 }
 
-/** Passport strategy `entra`: Authorization header → EntraTokenVerifier → request.user. */
+/** Passport strategy `entra`: Authorization header → TokenAuthenticator (claims cache, verifier, revocations) → request.user. */
 @Injectable()
 export class EntraStrategy extends PassportStrategy(Strategy, ENTRA_STRATEGY) {
-  constructor(private readonly verifier: EntraTokenVerifier) {
+  constructor(private readonly authenticator: TokenAuthenticator) {
     super();
   }
 
   async validate(request: { headers: IncomingHttpHeaders }): Promise<Principal> {
-    return this.verifier.verify(extractBearerToken(request.headers.authorization));
+    return this.authenticator.authenticate(extractBearerToken(request.headers.authorization));
   }
 }

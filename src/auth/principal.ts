@@ -17,5 +17,5 @@ export interface Principal {
   /** The service's own permissions, mapped from roles and scopes through configuration. */
   permissions: string[];
   /** `iat` in seconds since the epoch; session revocation compares against it. */
-  issuedAt?: number;
+  issuedAt: number;
 }

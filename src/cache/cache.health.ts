@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { CacheService } from './cache.service';
 
-/** Reports Redis but never fails readiness: the service serves (slower) without it. */
+/** Reports Redis (reachability, circuit, memory) but never fails readiness: the service serves (slower) without it. */
 @Injectable()
 export class CacheHealthIndicator {
   constructor(
@@ -11,6 +11,12 @@ export class CacheHealthIndicator {
   ) {}
 
   async check(key = 'cache') {
-    return this.health.check(key).up({ redis: await this.cache.ping() });
+    const redis = await this.cache.ping();
+    const memory = this.cache.metrics.info?.usedMemoryBytes;
+    return this.health.check(key).up({
+      redis,
+      ...(redis === 'not-configured' ? {} : { circuit: this.cache.circuit }),
+      ...(memory === undefined ? {} : { memoryBytes: memory }),
+    });
   }
 }

@@ -1,5 +1,7 @@
+import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CacheService } from './cache.service';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -20,6 +22,12 @@ async function until(condition: () => Promise<boolean>): Promise<void> {
 
 describe('CacheService', () => {
   const open: CacheService[] = [];
+  let raw: Redis;
+  beforeAll(() => {
+    Logger.overrideLogger(false);
+    raw = new Redis(REDIS_URL);
+  });
+  afterAll(() => raw.disconnect());
   afterEach(async () => {
     await Promise.all(open.splice(0).map((cache) => cache.onApplicationShutdown()));
   });
@@ -69,5 +77,72 @@ describe('CacheService', () => {
     open.push(cache);
     expect(await cache.getOrLoad('x', async () => 'from-database')).toBe('from-database');
     expect(await cache.ping()).toBe('down');
+  });
+
+  it("drops another instance's local copy on invalidate and on set, before a round trip on its own connection", async () => {
+    const keyPrefix = `spec-${randomUUID()}:`;
+    const a = await started({ redisUrl: REDIS_URL, keyPrefix, localTtlMs: 600_000 });
+    const b = await started({ redisUrl: REDIS_URL, keyPrefix, localTtlMs: 600_000 });
+    open.push(a, b);
+    await until(async () => (await a.ping()) === 'up' && (await b.ping()) === 'up');
+    await until(async () => (await raw.pubsub('NUMSUB', `${keyPrefix}invalidate`))[1] === 2);
+    for (let round = 0; round < 20; round++) {
+      await a.set('hot', round);
+      await b.syncInvalidations();
+      expect(await b.get('hot')).toEqual({ value: round, tier: 'redis' });
+      expect(await b.get('hot')).toEqual({ value: round, tier: 'local' });
+      await a.invalidate('hot');
+      // No polling: the message reached b before the answer to its own PING did.
+      await b.syncInvalidations();
+      expect(await b.get('hot')).toBeUndefined();
+    }
+  });
+
+  it('serves a stale entry at once and reloads it with one loader call (stale-while-revalidate)', async () => {
+    const keyPrefix = `spec-${randomUUID()}:`;
+    const cache = await started({ redisUrl: REDIS_URL, keyPrefix, staleSeconds: 60, localMaxEntries: 0 });
+    open.push(cache);
+    await until(async () => (await cache.ping()) === 'up');
+    // An entry that went stale a while ago, as another instance would have left it.
+    await raw.set(`${keyPrefix}doc`, `${Date.now() - 1_000}|"old"`, 'PX', 60_000);
+    let loads = 0;
+    let release!: () => void;
+    const load = () =>
+      new Promise<string>((resolve) => {
+        loads++;
+        release = () => resolve('new');
+      });
+    expect(await Promise.all([cache.getOrLoad('doc', load), cache.getOrLoad('doc', load)])).toEqual(['old', 'old']);
+    expect(loads).toBe(1);
+    release();
+    await until(async () => (await cache.get('doc'))?.value === 'new');
+    expect(await raw.pttl(`${keyPrefix}doc`)).toBeGreaterThan(60_000);
+    expect(loads).toBe(1);
+  });
+
+  it('keeps shared entries for the jittered TTL, and the stale window on top', async () => {
+    const keyPrefix = `spec-${randomUUID()}:`;
+    const cache = await started({ redisUrl: REDIS_URL, keyPrefix, ttlSeconds: 100, staleSeconds: 50 });
+    open.push(cache);
+    await until(async () => (await cache.ping()) === 'up');
+    const ttls: number[] = [];
+    for (let i = 0; i < 30; i++) {
+      await cache.set(`k${i}`, i);
+      ttls.push(await raw.pttl(`${keyPrefix}k${i}`));
+    }
+    for (const ttl of ttls) {
+      expect(ttl).toBeGreaterThan(50_000 + 89_000);
+      expect(ttl).toBeLessThanOrEqual(50_000 + 110_000);
+    }
+    expect(new Set(ttls.map((ttl) => Math.round(ttl / 1000))).size).toBeGreaterThan(1);
+  });
+
+  it('reads Redis memory and evictions from INFO', async () => {
+    const cache = await started({ redisUrl: REDIS_URL, keyPrefix: `spec-${randomUUID()}:`, localMaxEntries: 2 });
+    open.push(cache);
+    await until(async () => (await cache.ping()) === 'up');
+    const redis = await cache.redisCall('info', async (client) => cache.metrics.readInfo(client));
+    expect(redis.ok && redis.value.usedMemoryBytes).toBeGreaterThan(0);
+    expect(cache.metrics.info?.evictedKeys).toBeGreaterThanOrEqual(0);
   });
 });

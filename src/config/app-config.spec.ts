@@ -74,4 +74,56 @@ describe('parseConfig', () => {
     expect(config.entra.roleMap['Docs.Admin']).toEqual(['Documents.Read', 'Documents.Write']);
     expect(config.entra.roleMap['Documents.Read']).toEqual(['Documents.Read']);
   });
+
+  it('reads the AWS core settings: assume-role, retries, endpoints, breaker, prices, S3 failover', () => {
+    const config = parseConfig({
+      AWS_PROFILE: 'navius-dev',
+      AWS_ROLE_ARN: 'arn:aws:iam::123456789012:role/navius-documents',
+      AWS_ROLE_EXTERNAL_ID: 'partner-42',
+      AWS_RETRY_MODE: 'adaptive',
+      AWS_MAX_ATTEMPTS: '5',
+      AWS_ENDPOINT_URL: 'https://vpce-1.example.com',
+      AWS_ENDPOINT_URL_STS: 'https://vpce-sts.example.com',
+      AWS_ENDPOINT_URL_S3: 'http://127.0.0.1:9000',
+      AWS_PRICE_TABLE: '{"kms":{"*":2.5}}',
+      S3_FAILOVER_REGION: 'eu-central-1',
+    });
+    expect(config.aws).toMatchObject({
+      profile: 'navius-dev',
+      assumeRole: {
+        roleArn: 'arn:aws:iam::123456789012:role/navius-documents',
+        sessionName: 'navius',
+        externalId: 'partner-42',
+        durationSeconds: 3600,
+      },
+      retryMode: 'adaptive',
+      maxAttempts: 5,
+      endpoints: { sts: 'https://vpce-sts.example.com', kms: 'https://vpce-1.example.com' },
+      prices: { kms: { '*': 2.5 } },
+    });
+    expect(config.storage).toMatchObject({ endpoint: 'http://127.0.0.1:9000', forcePathStyle: true });
+    expect(config.storage.failover).toEqual({ region: 'eu-central-1', endpoint: undefined });
+    expect(parseConfig({}).aws).toMatchObject({ retryMode: 'standard', maxAttempts: 3, assumeRole: undefined });
+  });
+
+  it('names invalid AWS core settings', () => {
+    const problems = problemsOf({
+      AWS_ROLE_ARN: 'navius-role',
+      AWS_RETRY_MODE: 'legacy',
+      AWS_MAX_ATTEMPTS: '0',
+      AWS_PRICE_TABLE: '{"s3":{"PutObject":-1}}',
+    });
+    for (const name of ['AWS_ROLE_ARN', 'AWS_RETRY_MODE', 'AWS_MAX_ATTEMPTS', 'AWS_PRICE_TABLE']) {
+      expect(
+        problems.some((problem) => problem.startsWith(name)),
+        name,
+      ).toBe(true);
+    }
+  });
+
+  it('refuses a drain delay that would outlast the shutdown deadline', () => {
+    expect(problemsOf({ SHUTDOWN_DRAIN_DELAY_MS: '30000', SHUTDOWN_TIMEOUT_MS: '25000' })).toEqual([
+      'SHUTDOWN_DRAIN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS',
+    ]);
+  });
 });

@@ -22,8 +22,30 @@ export interface AppConfig {
     poolMax: number;
     statementTimeoutMs: number;
     connectTimeoutMs: number;
+    idleTimeoutMs: number;
+    /** DATABASE_SSL_MODE; `verify-full` in the `aws` profile, else the URL's sslmode (none → plain TCP). */
+    sslMode?: 'disable' | 'require' | 'verify-full';
+    /** DATABASE_SSL_CA_FILE; in the `aws` profile RDS's global bundle as the container installs it. */
+    sslCaFile?: string;
+    readerHost?: string;
+    maxNewConnectionsPerSecond: number;
+    slowQueryMs: number;
   };
-  cache: { redisUrl?: string; keyPrefix: string; ttlSeconds: number; localMaxEntries: number; localTtlMs: number };
+  cache: {
+    redisUrl?: string;
+    keyPrefix: string;
+    ttlSeconds: number;
+    localMaxEntries: number;
+    localTtlMs: number;
+    staleSeconds: number;
+    /** REDIS_CLUSTER; unset → cluster mode when the host is an ElastiCache configuration endpoint (`clustercfg.`). */
+    cluster?: boolean;
+    commandTimeoutMs: number;
+    /** REDIS_IAM_*: ElastiCache IAM auth (SigV4 token as the password of `userId`). */
+    iam?: { userId: string; cacheName: string; serverless: boolean };
+  };
+  /** RATE_LIMIT_*: requests per caller per window; 0 disables (the default in `local`, 1200 a minute in `aws`). */
+  rateLimit: { limit: number; windowSeconds: number };
   aws: {
     /** AWS_REGION; `us-east-1` in the `local` profile, required in `aws`. */
     region: string;
@@ -39,7 +61,7 @@ export interface AppConfig {
     useFipsEndpoint: boolean;
     useDualstackEndpoint: boolean;
     /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (S3's is `storage.endpoint`). */
-    endpoints: { sts?: string; kms?: string };
+    endpoints: { sts?: string; kms?: string; sqs?: string };
     circuitFailureThreshold: number;
     circuitHalfOpenMs: number;
     /** AWS_PRICE_TABLE: micro-USD per request, merged over the published S3/KMS prices. */
@@ -58,6 +80,19 @@ export interface AppConfig {
     maxDocumentBytes: number;
     /** S3_FAILOVER_REGION / S3_FAILOVER_ENDPOINT: the disaster-recovery target of S3 calls. */
     failover?: { region?: string; endpoint?: string };
+    /** S3_FAILOVER_BUCKET: the replica bucket downloads fall back to (default: the same bucket name). */
+    failoverBucket?: string;
+    /** Declared sizes above this use a multipart upload. */
+    multipartThresholdBytes: number;
+    /** Preferred part size; raised when 10,000 parts would not hold the document. */
+    multipartPartBytes: number;
+    /** Pending multipart uploads are aborted this long after their part URLs expired. */
+    multipartAbortAfterSeconds: number;
+    /** S3_EVENTS_QUEUE_URL: the SQS queue of the bucket's event notifications; absent → no consumer. */
+    eventsQueueUrl?: string;
+    eventsWaitSeconds: number;
+    /** How often expired multipart uploads are looked for, ms (0: never). */
+    uploadSweepIntervalMs: number;
   };
   telemetry: {
     /** OTEL_SDK_DISABLED: no tracing and no metrics at all. */
@@ -104,6 +139,8 @@ export interface AppConfig {
 export const LOCAL_CLIENT_ID = '00000000-0000-4000-8000-00000000d0c5';
 export const LOCAL_BUCKET = 'navius-local';
 export const LOCAL_REGION = 'us-east-1';
+/** Where the container image installs RDS's global CA bundle (Dockerfile). */
+export const RDS_CA_BUNDLE = '/etc/ssl/certs/rds-global-bundle.pem';
 
 const DEFAULT_ROLE_MAP: Record<string, Permission[]> = {
   'Documents.Read': ['Documents.Read'],
@@ -132,6 +169,7 @@ function awsProfileProblems(env: Environment): string[] {
   if (env.DATABASE_IAM_AUTH && !hasDatabaseParts) {
     problems.push('DATABASE_IAM_AUTH: needs DATABASE_HOST, DATABASE_USER and DATABASE_NAME');
   }
+  problems.push(...dataStoreProblems(env));
   if (!env.S3_BUCKET) problems.push('S3_BUCKET: required in the aws profile');
   if (!env.AWS_REGION) problems.push('AWS_REGION: required in the aws profile (no default region)');
   if (!env.ENTRA_TENANT_ID) problems.push('ENTRA_TENANT_ID: required in the aws profile');
@@ -142,9 +180,39 @@ function awsProfileProblems(env: Environment): string[] {
   return problems;
 }
 
+function shutdownProblems(env: Environment): string[] {
+  // Draining longer than the deadline would end every shutdown at the deadline, with exit code 1.
+  return env.SHUTDOWN_DRAIN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS
+    ? ['SHUTDOWN_DRAIN_DELAY_MS: must be less than SHUTDOWN_TIMEOUT_MS']
+    : [];
+}
+
+/** The aws profile's data stores speak TLS only: RDS verified against its CA bundle, ElastiCache over rediss://. */
+function dataStoreProblems(env: Environment): string[] {
+  const problems: string[] = [];
+  if (env.DATABASE_SSL_MODE && env.DATABASE_SSL_MODE !== 'verify-full') {
+    problems.push('DATABASE_SSL_MODE: must be verify-full in the aws profile');
+  }
+  if (env.REDIS_URL && !env.REDIS_URL.startsWith('rediss://')) {
+    problems.push('REDIS_URL: must be rediss:// (TLS) in the aws profile');
+  }
+  return problems;
+}
+
+function redisIamProblems(env: Environment): string[] {
+  if (!env.REDIS_IAM_AUTH) return [];
+  const problems: string[] = [];
+  if (!env.REDIS_URL) problems.push('REDIS_IAM_AUTH: needs REDIS_URL');
+  if (!env.REDIS_IAM_USER) problems.push('REDIS_IAM_USER: required with REDIS_IAM_AUTH (the ElastiCache user id)');
+  if (!env.REDIS_IAM_CACHE_NAME) {
+    problems.push('REDIS_IAM_CACHE_NAME: required with REDIS_IAM_AUTH (replication group id or serverless cache name)');
+  }
+  return problems;
+}
+
 function entraProblems(env: Environment): string[] {
   const multiTenant = env.ENTRA_TENANT_ID === 'organizations' || env.ENTRA_TENANT_ID === 'common';
-  const problems: string[] = [];
+  const problems: string[] = redisIamProblems(env);
   if (multiTenant && !env.ENTRA_ALLOWED_TENANTS?.length) {
     problems.push('ENTRA_ALLOWED_TENANTS: required when ENTRA_TENANT_ID is organizations or common');
   }
@@ -179,6 +247,12 @@ function toAppConfig(env: Environment): AppConfig {
       poolMax: env.DATABASE_POOL_MAX,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
+      idleTimeoutMs: env.DATABASE_IDLE_TIMEOUT_MS,
+      sslMode: env.DATABASE_SSL_MODE ?? (env.APP_PROFILE === 'aws' ? 'verify-full' : undefined),
+      sslCaFile: env.DATABASE_SSL_CA_FILE ?? (env.APP_PROFILE === 'aws' ? RDS_CA_BUNDLE : undefined),
+      readerHost: env.DATABASE_READER_HOST,
+      maxNewConnectionsPerSecond: env.DATABASE_MAX_NEW_CONNECTIONS_PER_SECOND,
+      slowQueryMs: env.DATABASE_SLOW_QUERY_MS,
     },
     cache: {
       redisUrl: env.REDIS_URL,
@@ -186,6 +260,17 @@ function toAppConfig(env: Environment): AppConfig {
       ttlSeconds: env.CACHE_TTL_SECONDS,
       localMaxEntries: env.CACHE_LOCAL_MAX_ENTRIES,
       localTtlMs: env.CACHE_LOCAL_TTL_MS,
+      staleSeconds: env.CACHE_STALE_SECONDS,
+      cluster: env.REDIS_CLUSTER,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      iam:
+        env.REDIS_IAM_AUTH && env.REDIS_IAM_USER && env.REDIS_IAM_CACHE_NAME
+          ? { userId: env.REDIS_IAM_USER, cacheName: env.REDIS_IAM_CACHE_NAME, serverless: env.REDIS_IAM_SERVERLESS }
+          : undefined,
+    },
+    rateLimit: {
+      limit: env.RATE_LIMIT_LIMIT ?? (env.APP_PROFILE === 'aws' ? 1_200 : 0),
+      windowSeconds: env.RATE_LIMIT_WINDOW_SECONDS,
     },
     aws: {
       region: env.AWS_REGION ?? LOCAL_REGION,
@@ -208,6 +293,7 @@ function toAppConfig(env: Environment): AppConfig {
       endpoints: {
         sts: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
         kms: env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL,
+        sqs: env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL,
       },
       circuitFailureThreshold: env.AWS_CIRCUIT_FAILURE_THRESHOLD,
       circuitHalfOpenMs: env.AWS_CIRCUIT_HALF_OPEN_MS,
@@ -227,6 +313,13 @@ function toAppConfig(env: Environment): AppConfig {
         env.S3_FAILOVER_REGION || env.S3_FAILOVER_ENDPOINT
           ? { region: env.S3_FAILOVER_REGION, endpoint: env.S3_FAILOVER_ENDPOINT }
           : undefined,
+      failoverBucket: env.S3_FAILOVER_BUCKET,
+      multipartThresholdBytes: env.S3_MULTIPART_THRESHOLD_BYTES,
+      multipartPartBytes: env.S3_MULTIPART_PART_BYTES,
+      multipartAbortAfterSeconds: env.S3_MULTIPART_ABORT_AFTER_SECONDS,
+      eventsQueueUrl: env.S3_EVENTS_QUEUE_URL,
+      eventsWaitSeconds: env.S3_EVENTS_WAIT_SECONDS,
+      uploadSweepIntervalMs: env.DOCUMENT_UPLOAD_SWEEP_INTERVAL_MS,
     },
     telemetry: {
       disabled: env.OTEL_SDK_DISABLED,
@@ -273,7 +366,11 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
   }
   const env = parsed.data;
-  const problems = [...(env.APP_PROFILE === 'aws' ? awsProfileProblems(env) : []), ...entraProblems(env)];
+  const problems = [
+    ...(env.APP_PROFILE === 'aws' ? awsProfileProblems(env) : []),
+    ...entraProblems(env),
+    ...shutdownProblems(env),
+  ];
   if (problems.length > 0) throw new ConfigError(problems);
   return toAppConfig(env);
 }

@@ -14,9 +14,14 @@ export class DatabaseHealthIndicator {
     try {
       await this.database.ping();
       const { totalCount, idleCount, waitingCount } = this.database.pool;
-      return indicator.up({ total: totalCount, idle: idleCount, waiting: waitingCount });
+      return indicator.up({
+        total: totalCount,
+        idle: idleCount,
+        waiting: waitingCount,
+        circuit: this.database.circuit,
+      });
     } catch {
-      return indicator.down({ message: 'database unreachable' });
+      return indicator.down({ message: 'database unreachable', circuit: this.database.circuit });
     }
   }
 }

@@ -1,74 +1,193 @@
+import { Logger, type LoggerService } from '@nestjs/common';
+import { BrokenCircuitError } from 'cockatiel';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Client } from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../../test/support/app';
+import { waitFor } from '../../test/support/services';
 import { ConflictError, InvalidInputError, UnavailableError } from '../errors/domain-errors';
+import type { DatabaseModuleOptions } from './database.module-definition';
 import { DatabaseService } from './database.service';
+
+/** Keeps what the services log, to check the slow-query log. */
+const logged: string[] = [];
+const capture: LoggerService = {
+  log: (message: string) => logged.push(String(message)),
+  warn: (message: string) => logged.push(String(message)),
+  error: (message: string) => logged.push(String(message)),
+};
 
 describe('DatabaseService against the real PostgreSQL', () => {
   let database: Awaited<ReturnType<typeof freshDatabase>>;
   let migrations: string;
+  let admin: Client;
+  const open: DatabaseService[] = [];
+
+  function service(options: Partial<DatabaseModuleOptions> = {}): DatabaseService {
+    const created = new DatabaseService({ connectionString: database.url, migrationDirs: [migrations], ...options });
+    open.push(created);
+    return created;
+  }
 
   beforeAll(async () => {
+    Logger.overrideLogger(capture);
     database = await freshDatabase();
+    admin = new Client({ connectionString: database.url });
+    await admin.connect();
     migrations = await mkdtemp(join(tmpdir(), 'navius-migrations-'));
+    // The migration sleeps so that the three instances below really overlap, and counts its own runs.
     await writeFile(
       join(migrations, '1700000000000_widgets.sql'),
-      '-- Up Migration\nCREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL);\n-- Down Migration\nDROP TABLE widgets;\n',
+      '-- Up Migration\nCREATE TABLE widgets (id int PRIMARY KEY, name text NOT NULL);\n' +
+        'CREATE TABLE migration_runs (at timestamptz NOT NULL DEFAULT now());\n' +
+        'INSERT INTO migration_runs SELECT now() FROM pg_sleep(0.5);\n' +
+        '-- Down Migration\nDROP TABLE widgets;\n',
     );
   });
 
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((instance) => instance.onApplicationShutdown()));
+  });
+
   afterAll(async () => {
+    await admin.end();
     await database.drop();
     await rm(migrations, { recursive: true, force: true });
   });
 
   it('migrates once when three instances start together', async () => {
-    const instances = [1, 2, 3].map(
-      () => new DatabaseService({ connectionString: database.url, migrationDirs: [migrations], max: 2 }),
-    );
+    const instances = [1, 2, 3].map(() => service({ max: 2 }));
     await Promise.all(instances.map((instance) => instance.onModuleInit()));
     const [first] = instances;
     const applied = await first!.query<{ name: string }>({ name: 't.applied', text: 'SELECT name FROM pgmigrations' });
     expect(applied.map((row) => row.name)).toEqual(['1700000000000_widgets']);
-    await Promise.all(instances.map((instance) => instance.onApplicationShutdown()));
+    const runs = await first!.query<{ n: string }>({
+      name: 't.runs',
+      text: 'SELECT count(*) AS n FROM migration_runs',
+    });
+    expect(runs[0]?.n).toBe('1');
   });
 
   it('maps driver errors to domain errors', async () => {
-    const service = new DatabaseService({ connectionString: database.url, migrationDirs: [migrations] });
-    await service.onModuleInit();
-    await service.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (1, $1)', values: ['a'] });
+    const db = service();
+    await db.onModuleInit();
+    await db.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (1, $1)', values: ['a'] });
     await expect(
-      service.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (1, $1)', values: ['b'] }),
+      db.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (1, $1)', values: ['b'] }),
     ).rejects.toBeInstanceOf(ConflictError);
     await expect(
-      service.query({ name: 't.bad', text: 'SELECT * FROM widgets WHERE id = $1', values: ['x'] }),
+      db.query({ name: 't.bad', text: 'SELECT * FROM widgets WHERE id = $1', values: ['x'] }),
     ).rejects.toBeInstanceOf(InvalidInputError);
-    await expect(service.query({ name: 't.syntax', text: 'SELEKT 1' })).rejects.not.toBeInstanceOf(UnavailableError);
-    await service.onApplicationShutdown();
+    await expect(db.query({ name: 't.syntax', text: 'SELEKT 1' })).rejects.not.toBeInstanceOf(UnavailableError);
   });
 
   it('rolls a failed transaction back', async () => {
-    const service = new DatabaseService({ connectionString: database.url, migrationDirs: [migrations] });
-    await service.onModuleInit();
+    const db = service();
     await expect(
-      service.transaction(async (tx) => {
+      db.transaction(async (tx) => {
         await tx.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (2, $1)', values: ['c'] });
         await tx.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (2, $1)', values: ['d'] });
       }),
     ).rejects.toBeInstanceOf(ConflictError);
-    const rows = await service.query({ name: 't.two', text: 'SELECT id FROM widgets WHERE id = 2' });
+    const rows = await db.query({ name: 't.two', text: 'SELECT id FROM widgets WHERE id = 2' });
     expect(rows).toHaveLength(0);
-    await service.onApplicationShutdown();
   });
 
-  it('reports an unreachable server as unavailable (503), promptly', async () => {
-    const service = new DatabaseService({
+  /** Terminates the backend running the statement marked `marker` once it is under way (a failover mid-query). */
+  async function killBackendRunning(marker: string): Promise<void> {
+    let pid: number | undefined;
+    await waitFor(async () => {
+      const result = await admin.query<{ pid: number }>(
+        `SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+        [`%${marker}%`],
+      );
+      pid = result.rows[0]?.pid;
+      return pid !== undefined;
+    }, marker);
+    await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+  }
+
+  it('retries an idempotent read once on a new connection when its connection breaks mid-query', async () => {
+    const db = service({ max: 2 });
+    await db.query({ name: 't.seq', text: 'CREATE SEQUENCE read_attempts' });
+    const reading = db.read<{ n: string }>({
+      name: 't.read',
+      text: "WITH a AS MATERIALIZED (SELECT nextval('read_attempts') AS n) SELECT n FROM a WHERE pg_sleep(0.5) IS NOT NULL /* read-marker */",
+    });
+    await killBackendRunning('read-marker');
+    const [row] = await reading;
+    expect(row?.n).toBe('2');
+  });
+
+  it('never retries a write whose connection broke: it fails with a 503 and ran once', async () => {
+    const db = service({ max: 2 });
+    await db.query({ name: 't.seq', text: 'CREATE SEQUENCE write_attempts' });
+    const writing = db.query({
+      name: 't.write',
+      text:
+        "WITH a AS MATERIALIZED (SELECT nextval('write_attempts') AS n) " +
+        "INSERT INTO widgets SELECT n, 'w' FROM a WHERE pg_sleep(0.5) IS NOT NULL /* write-marker */",
+    });
+    await killBackendRunning('write-marker');
+    await expect(writing).rejects.toBeInstanceOf(UnavailableError);
+    const [sequence] = await db.query<{ last_value: string; is_called: boolean }>({
+      name: 't.last',
+      text: 'SELECT last_value, is_called FROM write_attempts',
+    });
+    expect(sequence).toEqual({ last_value: '1', is_called: true });
+    const written = await db.query({ name: 't.w', text: "SELECT id FROM widgets WHERE name = 'w'" });
+    expect(written).toHaveLength(0);
+  });
+
+  it('sends reads to the reader endpoint and writes to the writer', async () => {
+    const reader = await freshDatabase();
+    try {
+      const db = service({ readerConnectionString: reader.url });
+      const name = (statement: string) => ({ name: `t.db-${statement}`, text: 'SELECT current_database() AS name' });
+      const [viaRead] = await db.read<{ name: string }>(name('read'));
+      const [viaQuery] = await db.query<{ name: string }>(name('query'));
+      expect(viaRead?.name).toBe(new URL(reader.url).pathname.slice(1));
+      expect(viaQuery?.name).toBe(new URL(database.url).pathname.slice(1));
+    } finally {
+      await Promise.all(open.splice(0).map((instance) => instance.onApplicationShutdown()));
+      await reader.drop();
+    }
+  });
+
+  it('logs a slow query by statement name, never its values', async () => {
+    const db = service({ slowQueryMs: 100 });
+    logged.length = 0;
+    await db.query({ name: 't.slow', text: 'SELECT $1::text AS v FROM pg_sleep(0.2)', values: ['secret-value-42'] });
+    await db.query({ name: 't.fast', text: 'SELECT $1::text AS v', values: ['secret-value-43'] });
+    const slowLines = logged.filter((line) => line.includes('slow query'));
+    expect(slowLines).toEqual([expect.stringMatching(/^slow query t\.slow: \d+ ms \(ok\)$/)]);
+    expect(logged.join('\n')).not.toContain('secret-value');
+  });
+
+  it('opens no more new connections per second than configured', async () => {
+    const db = service({ max: 10, maxNewConnectionsPerSecond: 4 });
+    const started = performance.now();
+    await Promise.all(Array.from({ length: 10 }, () => db.query({ name: 't.hold', text: 'SELECT pg_sleep(0.05)' })));
+    // 4 connections at once, then one every 250 ms: the tenth cannot open before 1.5 s have passed.
+    expect(db.pool.totalCount).toBe(10);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(1_400);
+  });
+
+  it('reports an unreachable server as unavailable (503), then fails fast once its circuit opens', async () => {
+    const db = service({
       connectionString: 'postgres://postgres@127.0.0.1:1/none',
       connectTimeoutMs: 500,
+      circuitFailureThreshold: 2,
+      circuitHalfOpenMs: 60_000,
     });
-    await expect(service.ping()).rejects.toBeInstanceOf(UnavailableError);
-    await service.onApplicationShutdown();
+    await expect(db.ping()).rejects.toBeInstanceOf(UnavailableError);
+    await expect(db.ping()).rejects.toBeInstanceOf(UnavailableError);
+    expect(db.circuit).toBe('open');
+    const fast = await db.ping().catch((error: unknown) => error);
+    expect(fast).toBeInstanceOf(UnavailableError);
+    expect((fast as UnavailableError).cause).toBeInstanceOf(BrokenCircuitError);
+    expect((fast as UnavailableError).retryAfterSeconds).toBeGreaterThan(1);
   });
 });

@@ -1,9 +1,22 @@
 import { metrics, type Histogram } from '@opentelemetry/api';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import {
+  BrokenCircuitError,
+  CircuitState,
+  ConsecutiveBreaker,
+  circuitBreaker,
+  handleWhen,
+  type CircuitBreakerPolicy,
+} from 'cockatiel';
+import { RateLimiter } from 'limiter';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
-import { Pool, type PoolClient, type PoolConfig, type QueryResultRow } from 'pg';
-import { mapDatabaseError } from './database.errors';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { AwsClientFactory } from '../aws/aws.client-factory';
+import { UnavailableError } from '../errors/domain-errors';
+import { poolConfig, readerTarget, writerTarget, type ConnectionTarget } from './database.connection';
+import { IamTokenCache, rdsTokenSigner } from './database.credentials';
+import { isConnectionFailure, mapDatabaseError } from './database.errors';
 import { DATABASE_MODULE_OPTIONS, type DatabaseModuleOptions } from './database.module-definition';
 
 /** One named statement: the name labels metrics and slow-query logs, never the values. */
@@ -15,26 +28,69 @@ export interface Statement {
 
 export type Queryable = Pick<DatabaseService, 'query'>;
 
+/**
+ * PostgreSQL through a bounded pg pool (and an optional reader pool): IAM auth tokens or a static password, TLS,
+ * paced new connections, a circuit breaker that turns an outage into fast 503s, per-statement metrics and a
+ * slow-query log, migrations under an advisory lock.
+ */
 @Injectable()
 export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(DatabaseService.name);
+  /** The writer pool. */
   readonly pool: Pool;
-
+  /** The reader endpoint's pool, when one is configured. */
+  readonly readerPool?: Pool;
+  /** The shared IAM token of new connections, with DATABASE_IAM_AUTH. */
+  readonly iamTokens?: IamTokenCache;
+  private readonly breaker: CircuitBreakerPolicy;
+  private breakerOpenedAt = 0;
   private readonly queryDuration: Histogram;
 
-  constructor(@Inject(DATABASE_MODULE_OPTIONS) private readonly options: DatabaseModuleOptions) {
-    this.pool = new Pool(toPoolConfig(options));
+  constructor(
+    @Inject(DATABASE_MODULE_OPTIONS) private readonly options: DatabaseModuleOptions,
+    @Optional() @Inject(AwsClientFactory) aws?: AwsClientFactory,
+  ) {
+    const writer = writerTarget(options);
+    const reader = readerTarget(options, writer);
+    this.iamTokens = this.createIamTokens(writer, aws);
+    const password = this.passwordOf(writer);
+    // One budget for both pools: the IAM limit is per RDS instance, and every connection comes from this process.
+    const limiter = new RateLimiter({
+      tokensPerInterval: options.maxNewConnectionsPerSecond ?? 100,
+      interval: 'second',
+    });
+    this.pool = this.createPool(poolConfig(options, writer, password, limiter), 'writer');
+    if (reader) this.readerPool = this.createPool(poolConfig(options, reader, password, limiter), 'reader');
+    this.breaker = circuitBreaker(handleWhen(isConnectionFailure), {
+      halfOpenAfter: options.circuitHalfOpenMs ?? 5_000,
+      breaker: new ConsecutiveBreaker(options.circuitFailureThreshold ?? 5),
+    });
+    this.breaker.onStateChange((state) => {
+      if (state === CircuitState.Open) this.breakerOpenedAt = Date.now();
+      if (state === CircuitState.Open)
+        this.logger.warn('database circuit open: failing fast until a trial query succeeds');
+      if (state === CircuitState.Closed) this.logger.log('database circuit closed: the database answers again');
+    });
     const meter = metrics.getMeter('navius');
     this.queryDuration = meter.createHistogram('db.query.duration', { unit: 'ms', description: 'Query latency' });
     meter
       .createObservableGauge('db.pool.connections', { description: 'pg pool connections by state' })
       .addCallback((result) => {
-        result.observe(this.pool.totalCount, { state: 'total' });
-        result.observe(this.pool.idleCount, { state: 'idle' });
-        result.observe(this.pool.waitingCount, { state: 'waiting' });
+        const pools = [this.pool, this.readerPool].filter((pool): pool is Pool => pool !== undefined);
+        const sum = (count: (pool: Pool) => number) => pools.reduce((total, pool) => total + count(pool), 0);
+        result.observe(
+          sum((pool) => pool.totalCount),
+          { state: 'total' },
+        );
+        result.observe(
+          sum((pool) => pool.idleCount),
+          { state: 'idle' },
+        );
+        result.observe(
+          sum((pool) => pool.waitingCount),
+          { state: 'waiting' },
+        );
       });
-    // An idle client losing its server (failover, restart) must not crash the process.
-    this.pool.on('error', (error) => this.logger.warn(`idle database connection dropped: ${error.message}`));
   }
 
   async onModuleInit(): Promise<void> {
@@ -42,32 +98,27 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.readerPool?.end()]);
   }
 
+  /** Runs one statement on the writer; never retried (it may have been applied before the connection broke). */
   async query<Row extends QueryResultRow>(statement: Statement): Promise<Row[]> {
-    const started = performance.now();
-    let outcome = 'error';
-    try {
-      const result = await this.pool.query<Row>({
-        name: statement.name,
-        text: statement.text,
-        values: statement.values,
-      });
-      outcome = 'ok';
-      return result.rows;
-    } catch (error) {
-      throw mapDatabaseError(error);
-    } finally {
-      this.queryDuration.record(performance.now() - started, { statement: statement.name, outcome });
-    }
+    return this.run<Row>(this.pool, statement, false);
+  }
+
+  /**
+   * Runs an idempotent read: on the reader endpoint when one is configured, and retried once on a new connection
+   * when its connection broke (a Multi-AZ failover leaves every pooled connection dead).
+   */
+  async read<Row extends QueryResultRow>(statement: Statement): Promise<Row[]> {
+    return this.run<Row>(this.readerPool ?? this.pool, statement, true);
   }
 
   /** Runs `work` in one transaction on one connection; rolls back on any error. */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
     let client: PoolClient;
     try {
-      client = await this.pool.connect();
+      client = await this.guarded(() => this.pool.connect());
     } catch (error) {
       throw mapDatabaseError(error);
     }
@@ -99,6 +150,99 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     await this.query({ name: 'health.ping', text: 'SELECT 1' });
   }
 
+  /** `closed`, `open` (failing fast) or `half-open` (one trial under way), for readiness details. */
+  get circuit(): 'closed' | 'open' | 'half-open' {
+    const state = this.breaker.state;
+    return state === CircuitState.Closed ? 'closed' : state === CircuitState.HalfOpen ? 'half-open' : 'open';
+  }
+
+  private async run<Row extends QueryResultRow>(pool: Pool, statement: Statement, retryable: boolean): Promise<Row[]> {
+    const started = performance.now();
+    let outcome = 'error';
+    try {
+      const rows = await this.guarded(() => this.execute<Row>(pool, statement, retryable));
+      outcome = 'ok';
+      return rows;
+    } catch (error) {
+      throw mapDatabaseError(error);
+    } finally {
+      const elapsed = performance.now() - started;
+      this.queryDuration.record(elapsed, { statement: statement.name, outcome });
+      const slow = this.options.slowQueryMs ?? 500;
+      if (slow > 0 && elapsed >= slow) {
+        this.logger.warn(`slow query ${statement.name}: ${Math.round(elapsed)} ms (${outcome})`);
+      }
+    }
+  }
+
+  private async execute<Row extends QueryResultRow>(
+    pool: Pool,
+    statement: Statement,
+    retryable: boolean,
+  ): Promise<Row[]> {
+    const config = { name: statement.name, text: statement.text, values: statement.values };
+    try {
+      return (await pool.query<Row>(config)).rows;
+    } catch (error) {
+      // pg-pool has already discarded the broken connection; the retry gets another one.
+      if (!retryable || !isConnectionFailure(error)) throw error;
+      this.logger.warn(`read ${statement.name} retried once on a new connection: ${(error as Error).message}`);
+      return (await pool.query<Row>(config)).rows;
+    }
+  }
+
+  /** Runs `work` behind the circuit breaker: while it is open, fails at once with a 503 and its Retry-After. */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await this.breaker.execute(work);
+    } catch (error) {
+      if (!(error instanceof BrokenCircuitError)) throw error;
+      const halfOpenMs = this.options.circuitHalfOpenMs ?? 5_000;
+      const remaining = Math.max(1, Math.ceil((this.breakerOpenedAt + halfOpenMs - Date.now()) / 1000));
+      throw new UnavailableError('database', remaining, { cause: error });
+    }
+  }
+
+  private createPool(config: ReturnType<typeof poolConfig>, role: 'writer' | 'reader'): Pool {
+    const pool = new Pool(config);
+    // An idle client losing its server (failover, restart) must not crash the process; the pool drops it.
+    pool.on('error', (error) => this.logger.warn(`idle ${role} connection dropped: ${error.message}`));
+    return pool;
+  }
+
+  private createIamTokens(writer: ConnectionTarget, aws?: AwsClientFactory): IamTokenCache | undefined {
+    const iam = this.options.iamAuth;
+    if (!iam) return undefined;
+    const settings = iam === true ? {} : iam;
+    let signer = settings.signer;
+    if (!signer) {
+      if (!aws) throw new Error('DATABASE_IAM_AUTH needs AwsModule (shared credentials) or iamAuth.signer');
+      if (!writer.host || !writer.user) throw new Error('DATABASE_IAM_AUTH needs the database host and user');
+      signer = rdsTokenSigner({
+        hostname: writer.host,
+        port: writer.port,
+        username: writer.user,
+        region: settings.region ?? aws.settings.region,
+        credentials: aws.credentials.provider,
+      });
+    }
+    return new IamTokenCache(signer, (settings.refreshAfterSeconds ?? 600) * 1000);
+  }
+
+  /** The pool's password: the cached IAM token (a signing failure is a 503, logged), else the static one. */
+  private passwordOf(writer: ConnectionTarget): string | (() => Promise<string>) | undefined {
+    const tokens = this.iamTokens;
+    if (!tokens) return writer.password;
+    return async () => {
+      try {
+        return await tokens.token();
+      } catch (error) {
+        this.logger.error(`could not sign an RDS IAM auth token: ${(error as Error).message}`);
+        throw new UnavailableError('database', 5, { cause: error });
+      }
+    };
+  }
+
   /** Applies pending migrations; an advisory lock makes N instances starting together migrate once. */
   private async migrate(): Promise<void> {
     const dirs = this.options.migrationDirs ?? [];
@@ -128,26 +272,4 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       client.release();
     }
   }
-}
-
-function toPoolConfig(options: DatabaseModuleOptions): PoolConfig {
-  const connection: PoolConfig = options.connectionString
-    ? { connectionString: options.connectionString }
-    : {
-        host: options.host,
-        port: options.port ?? 5432,
-        user: options.user,
-        database: options.database,
-        password: options.password,
-      };
-  return {
-    ...connection,
-    max: options.max ?? 10,
-    idleTimeoutMillis: options.idleTimeoutMs ?? 30_000,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 3_000,
-    statement_timeout: options.statementTimeoutMs ?? 5_000,
-    query_timeout: (options.statementTimeoutMs ?? 5_000) + 1_000,
-    application_name: 'navius',
-    keepAlive: true,
-  };
 }

@@ -7,6 +7,7 @@ import { ZodValidationPipe } from '../common/zod-validation.pipe';
 import { APP_CONFIG } from '../config/config.module';
 import type { AppConfig } from '../config/app-config';
 import {
+  completeDocumentSchema,
   createDocumentSchema,
   createdDocumentSchema,
   documentEnvelopeSchema,
@@ -14,6 +15,7 @@ import {
   documentPageSchema,
   downloadSchema,
   listDocumentsQuerySchema,
+  type CompleteDocumentInput,
   type CreateDocumentInput,
   type ListDocumentsQuery,
 } from './documents.schemas';
@@ -28,6 +30,7 @@ export class CreateDocumentPipe extends ZodValidationPipe<ReturnType<typeof crea
 }
 
 const idPipe = new ZodValidationPipe(documentIdSchema, 'path');
+const completePipe = new ZodValidationPipe(completeDocumentSchema);
 const idParam = ApiParam({ name: 'id', format: 'uuid' });
 
 @ApiTags('documents')
@@ -47,10 +50,20 @@ export class DocumentsController {
   @HttpCode(200)
   @Authorize('Documents.Write')
   @idParam
+  @ApiBody({ required: false, schema: openApiSchema(completeDocumentSchema, 'input') })
   @ApiOkResponse({ schema: openApiSchema(documentEnvelopeSchema) })
-  @ApiResponse({ status: 409, description: 'The stored object is missing or differs from what was declared' })
-  async complete(@CurrentPrincipal() principal: Principal, @Param('id', idPipe) id: string) {
-    return { document: await this.documents.complete(principal, id) };
+  @ApiResponse({
+    status: 409,
+    description:
+      'The stored object is missing or differs from what was declared (size, checksum, encryption; it is removed), ' +
+      'S3 refused the listed parts, or the multipart upload expired',
+  })
+  async complete(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', idPipe) id: string,
+    @Body(completePipe) body: CompleteDocumentInput,
+  ) {
+    return { document: await this.documents.complete(principal, id, body) };
   }
 
   @Get()

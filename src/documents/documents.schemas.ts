@@ -24,10 +24,34 @@ export function createDocumentSchema(maxBytes: number) {
         .refine((value) => HEX_SHA256.test(value) || BASE64_SHA256.test(value), 'must be a SHA-256 in hex or base64')
         .transform((value) => (HEX_SHA256.test(value) ? Buffer.from(value, 'hex').toString('base64') : value))
         .optional(),
+      uploadMethod: z
+        .enum(['PUT', 'POST'])
+        .default('PUT')
+        .describe(
+          'PUT (default): a presigned PUT, or a multipart upload above the multipart threshold; ' +
+            'POST: a browser form upload (at most 5 GiB)',
+        ),
     })
     .describe('CreateDocument');
 }
 export type CreateDocumentInput = z.output<ReturnType<typeof createDocumentSchema>>;
+
+export const completeDocumentSchema = z
+  .strictObject({
+    parts: z
+      .array(
+        z.strictObject({
+          partNumber: z.number().int().min(1).max(10_000),
+          etag: z.string().min(1).max(1024).describe('the ETag header S3 answered to the part PUT'),
+        }),
+      )
+      .min(1)
+      .max(10_000)
+      .optional()
+      .describe('multipart uploads only: every part, with its ETag'),
+  })
+  .describe('CompleteDocument');
+export type CompleteDocumentInput = z.output<typeof completeDocumentSchema>;
 
 export const listDocumentsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
@@ -42,17 +66,29 @@ export const documentSchema = z.object({
   contentType: z.string(),
   size: z.number().int(),
   sha256: z.string().nullable().describe('base64 SHA-256 declared at creation'),
-  status: z.enum(['pending', 'available']),
+  status: z
+    .enum(['pending', 'available', 'removed'])
+    .describe('removed: the stored object was deleted outside the API (an S3 ObjectRemoved event)'),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
 });
 export type DocumentView = z.output<typeof documentSchema>;
 
 export const uploadSchema = z.object({
-  method: z.literal('PUT'),
-  url: z.url(),
-  headers: z.record(z.string(), z.string()).describe('headers the client must send with the upload'),
+  method: z.enum(['PUT', 'POST']),
+  url: z.url().describe('where to send the content; for a multipart upload, the first part URL'),
+  headers: z.record(z.string(), z.string()).describe('headers the client must send with the upload (each part)'),
+  fields: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe('POST only: form fields to send, in any order, before the file field (named `file`, last)'),
   expiresAt: z.iso.datetime(),
+  uploadId: z.string().optional().describe('multipart only: the S3 upload id'),
+  partSize: z.number().int().optional().describe('multipart only: bytes per part (the last part holds the rest)'),
+  parts: z
+    .array(z.object({ partNumber: z.number().int(), url: z.url(), size: z.number().int() }))
+    .optional()
+    .describe('multipart only: PUT exactly `size` bytes to each URL, keep each ETag answer, then complete with them'),
 });
 
 export const createdDocumentSchema = z.object({ document: documentSchema, upload: uploadSchema });

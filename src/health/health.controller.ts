@@ -2,6 +2,7 @@ import { Controller, Get, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOkResponse, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { AuthHealthIndicator } from '../auth/auth.health';
+import { AwsHealthIndicator } from '../aws/aws.health';
 import { CacheHealthIndicator } from '../cache/cache.health';
 import { DatabaseHealthIndicator } from '../database/database.health';
 import { StorageHealthIndicator } from '../storage/storage.health';
@@ -17,6 +18,7 @@ export class HealthController {
     private readonly storage: StorageHealthIndicator,
     private readonly tokenKeys: AuthHealthIndicator,
     private readonly cache: CacheHealthIndicator,
+    private readonly aws: AwsHealthIndicator,
   ) {}
 
   @Get('live')
@@ -27,7 +29,9 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  @ApiServiceUnavailableResponse({ description: 'Draining, or the database, storage or token keys are unusable' })
+  @ApiServiceUnavailableResponse({
+    description: 'Draining, or the database, storage, token keys or AWS credentials are unusable',
+  })
   ready() {
     if (this.shutdown.draining) {
       throw new ServiceUnavailableException({ status: 'error', info: {}, error: { shutdown: { status: 'draining' } } });
@@ -37,6 +41,7 @@ export class HealthController {
       () => this.storage.check(),
       () => this.tokenKeys.check(),
       () => this.cache.check(),
+      () => this.aws.check(),
     ]);
   }
 }

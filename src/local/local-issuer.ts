@@ -9,6 +9,8 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** The issuer the local discovery document advertises; a name only, never resolved (Entra publishes the same shape). */
 export const LOCAL_ISSUER_TEMPLATE = 'https://login.navius.local/{tenantid}/v2.0';
+/** Issuer of Entra v1.0 access tokens; the local issuer signs v1-shaped tokens on request. */
+const V1_ISSUER_TEMPLATE = 'https://sts.windows.net/{tenantid}/';
 /** Tenant of local dev tokens unless `--tenant` says otherwise. */
 export const LOCAL_TENANT_ID = '00000000-0000-4000-8000-00000000a11e';
 /** Object id of the local dev user. */
@@ -83,16 +85,26 @@ function toIssuerKey(privateJwk: JWK): IssuerKey {
 
 /** A tiny OpenID discovery and JWKS server on loopback, standing in for Entra in the `local` profile. */
 export class LocalIssuer {
+  /** Requests answered so far, by kind: tests count fetches on the issuer's side. */
+  readonly requests = { discovery: 0, jwks: 0 };
+  /** While true every request is answered 503, as during an Entra outage. */
+  outage = false;
+  private keys: JWK[];
+
   private constructor(
     private readonly server: Server,
     /** `http://127.0.0.1:<port>`: the authorityHost the verifier is given. */
     readonly authorityHost: string,
-  ) {}
+    private readonly ownKey: JWK,
+  ) {
+    this.keys = [ownKey];
+  }
 
   static async start(opts: { dataDir: string; port?: number }): Promise<LocalIssuer> {
     const { publicJwk } = await loadOrCreateIssuerKey(opts.dataDir);
-    let authorityHost = '';
-    const server = createServer((request, response) => serveDiscovery(request, response, authorityHost, publicJwk));
+    // The handler needs the issuer, which needs the listening server's port: resolved through this holder.
+    const holder: { issuer?: LocalIssuer } = {};
+    const server = createServer((request, response) => holder.issuer?.serve(request, response));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(opts.port ?? 0, '127.0.0.1', () => {
@@ -100,8 +112,13 @@ export class LocalIssuer {
         resolve();
       });
     });
-    authorityHost = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    return new LocalIssuer(server, authorityHost);
+    holder.issuer = new LocalIssuer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, publicJwk);
+    return holder.issuer;
+  }
+
+  /** Replaces the published JWKS (public JWKs), as Entra does when it rotates keys; no argument restores the own key. */
+  publishKeys(keys: JWK[] = [this.ownKey]): void {
+    this.keys = keys.map((key) => toIssuerKey(key).publicJwk);
   }
 
   /** Stops listening and drops kept-alive connections so the process can exit. */
@@ -110,28 +127,32 @@ export class LocalIssuer {
     this.server.closeAllConnections();
     await closed;
   }
+
+  private serve(request: IncomingMessage, response: ServerResponse): void {
+    if (request.method !== 'GET' && request.method !== 'HEAD') {
+      return sendJson(response, 405, { error: 'method_not_allowed' });
+    }
+    const path = new URL(request.url ?? '/', this.authorityHost).pathname;
+    const tenant = DISCOVERY_PATH.exec(path)?.[1];
+    if (path === KEYS_PATH) this.requests.jwks++;
+    else if (tenant !== undefined) this.requests.discovery++;
+    if (this.outage) return sendJson(response, 503, { error: 'temporarily_unavailable' });
+    if (path === KEYS_PATH) return sendJson(response, 200, { keys: this.keys });
+    if (tenant === undefined) return sendJson(response, 404, { error: 'not_found' });
+    return sendJson(response, 200, {
+      issuer: LOCAL_ISSUER_TEMPLATE,
+      jwks_uri: `${this.authorityHost}${KEYS_PATH}`,
+      token_endpoint: `${this.authorityHost}/${tenant}/oauth2/v2.0/token`,
+      response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
+      subject_types_supported: ['pairwise'],
+      id_token_signing_alg_values_supported: [KEY_ALGORITHM],
+      tenant_region_scope: 'LOCAL',
+    });
+  }
 }
 
 const DISCOVERY_PATH = /^\/([A-Za-z0-9.-]{1,64})\/v2\.0\/\.well-known\/openid-configuration$/;
 const KEYS_PATH = '/discovery/v2.0/keys';
-
-function serveDiscovery(request: IncomingMessage, response: ServerResponse, authorityHost: string, publicJwk: JWK) {
-  if (request.method !== 'GET' && request.method !== 'HEAD')
-    return sendJson(response, 405, { error: 'method_not_allowed' });
-  const path = new URL(request.url ?? '/', authorityHost).pathname;
-  if (path === KEYS_PATH) return sendJson(response, 200, { keys: [publicJwk] });
-  const tenant = DISCOVERY_PATH.exec(path)?.[1];
-  if (tenant === undefined) return sendJson(response, 404, { error: 'not_found' });
-  return sendJson(response, 200, {
-    issuer: LOCAL_ISSUER_TEMPLATE,
-    jwks_uri: `${authorityHost}${KEYS_PATH}`,
-    token_endpoint: `${authorityHost}/${tenant}/oauth2/v2.0/token`,
-    response_types_supported: ['code', 'id_token', 'code id_token', 'id_token token'],
-    subject_types_supported: ['pairwise'],
-    id_token_signing_alg_values_supported: [KEY_ALGORITHM],
-    tenant_region_scope: 'LOCAL',
-  });
-}
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body);
@@ -156,6 +177,14 @@ export interface LocalTokenOptions {
   expiresIn?: string;
   /** Display name of a user token; default 'Local Developer'. */
   name?: string;
+  /** Group object ids (`groups` claim); default none. */
+  groups?: string[];
+  /** `iat` (and `nbf`) in seconds since the epoch; default now. */
+  issuedAt?: number;
+  /** Token version: '2.0' (default) or '1.0' (issuer `https://sts.windows.net/{tid}/`, as Entra's v1 endpoint). */
+  version?: '1.0' | '2.0';
+  /** Private RS256 JWK with a `kid` to sign with instead of the issuer's own key (key-rotation tests). */
+  signingKey?: JWK;
 }
 
 /** Signs an access token in the Entra v2 shape with the local issuer's key. */
@@ -165,8 +194,9 @@ export async function signLocalToken(opts: LocalTokenOptions): Promise<string> {
   const objectId = (opts.objectId ?? (app ? LOCAL_APP_OBJECT_ID : LOCAL_USER_OBJECT_ID)).toLowerCase();
   if (!GUID.test(tenantId)) throw new TypeError('tenantId must be a GUID');
   if (!GUID.test(objectId)) throw new TypeError('objectId must be a GUID');
-  const { privateJwk } = await loadOrCreateIssuerKey(opts.dataDir);
-  const now = Math.floor(Date.now() / 1000);
+  const privateJwk = opts.signingKey ?? (await loadOrCreateIssuerKey(opts.dataDir)).privateJwk;
+  const now = opts.issuedAt ?? Math.floor(Date.now() / 1000);
+  const version = opts.version ?? '2.0';
   const key = await importJWK(privateJwk, KEY_ALGORITHM);
   const roles = opts.roles?.filter((role) => role.length > 0) ?? [];
   const scopes = opts.scopes?.filter((scope) => scope.length > 0) ?? [];
@@ -175,10 +205,11 @@ export async function signLocalToken(opts: LocalTokenOptions): Promise<string> {
     oid: objectId,
     azp: LOCAL_CALLER_CLIENT_ID,
     azpacr: '0',
-    ver: '2.0',
+    ver: version,
     uti: base64url.encode(randomUUID()),
     idtyp: app ? 'app' : 'user',
     ...(roles.length > 0 ? { roles } : {}),
+    ...(opts.groups?.length ? { groups: opts.groups } : {}),
   };
   if (!app) {
     claims['scp'] = (scopes.length > 0 ? scopes : [LOCAL_DEFAULT_SCOPE]).join(' ');
@@ -187,7 +218,7 @@ export async function signLocalToken(opts: LocalTokenOptions): Promise<string> {
   }
   return new SignJWT(claims)
     .setProtectedHeader({ alg: KEY_ALGORITHM, typ: 'JWT', kid: privateJwk.kid })
-    .setIssuer(LOCAL_ISSUER_TEMPLATE.replace('{tenantid}', tenantId))
+    .setIssuer((version === '1.0' ? V1_ISSUER_TEMPLATE : LOCAL_ISSUER_TEMPLATE).replace('{tenantid}', tenantId))
     .setAudience(opts.clientId)
     .setSubject(app ? objectId : pairwiseSubject(tenantId, objectId, opts.clientId))
     .setIssuedAt(now)

@@ -1,20 +1,28 @@
+import { mkdir } from 'node:fs/promises';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { join } from 'node:path';
+
 type PGliteDatabase = Awaited<
   ReturnType<(typeof import('@electric-sql/pglite', { with: { 'resolution-mode': 'import' } }))['PGlite']['create']>
 >;
 type SocketServer = InstanceType<
   (typeof import('@electric-sql/pglite-socket', { with: { 'resolution-mode': 'import' } }))['PGLiteSocketServer']
 >;
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
 
 /**
  * PGlite (PostgreSQL compiled to WASM) served over the Postgres wire protocol on loopback,
  * so the local profile runs the very same `pg` code path as RDS.
+ *
+ * PGlite is one backend: every connection shares one session. So clients are let in one at a time, and the
+ * session is reset between them (open transaction rolled back, prepared statements deallocated); otherwise a
+ * reconnect after a failed query would be refused, or would collide with the previous client's statements.
  */
 export class LocalPostgres {
   private constructor(
     private readonly db: PGliteDatabase,
-    private readonly server: SocketServer,
+    private readonly backend: SocketServer,
+    private readonly front: Server,
+    private readonly sockets: Set<Socket>,
     readonly url: string,
   ) {}
 
@@ -25,19 +33,49 @@ export class LocalPostgres {
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
     const db = await PGlite.create({ dataDir });
-    const server = new PGLiteSocketServer({
-      db,
-      host: '127.0.0.1',
-      port: options.port ?? 0,
-      maxConnections: 1, // one PGlite backend: concurrent connections would share prepared statements and transactions
+    // Room for two: the previous client's handler may still be detaching when the next one connects.
+    const backend = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
+    await backend.start();
+    const backendPort = Number(backend.getServerConn().split(':').pop());
+
+    const sockets = new Set<Socket>();
+    let turn = Promise.resolve();
+    const front = createServer((client) => {
+      sockets.add(client);
+      client.once('close', () => sockets.delete(client));
+      client.on('error', () => undefined);
+      client.pause();
+      // Each client waits for the previous one to be gone, then gets a clean session.
+      turn = turn.then(() => serve(client));
     });
-    await server.start();
-    const url = `postgres://postgres@${server.getServerConn()}/postgres`;
-    return new LocalPostgres(db, server, url);
+    const serve = async (client: Socket): Promise<void> => {
+      if (client.destroyed) return;
+      await db.exec('ROLLBACK; DEALLOCATE ALL;').catch(() => undefined);
+      const upstream = connect(backendPort, '127.0.0.1');
+      sockets.add(upstream);
+      upstream.on('error', () => undefined);
+      await new Promise<void>((resolve) => {
+        const finish = (): void => {
+          client.destroy();
+          upstream.destroy();
+          sockets.delete(upstream);
+          resolve();
+        };
+        client.once('close', finish);
+        upstream.once('close', finish);
+        client.pipe(upstream).pipe(client);
+        client.resume();
+      });
+    };
+    await new Promise<void>((resolve) => front.listen(options.port ?? 0, '127.0.0.1', resolve));
+    const { port } = front.address() as AddressInfo;
+    return new LocalPostgres(db, backend, front, sockets, `postgres://postgres@127.0.0.1:${port}/postgres`);
   }
 
   async stop(): Promise<void> {
-    await this.server.stop();
+    for (const socket of this.sockets) socket.destroy();
+    await new Promise((resolve) => this.front.close(resolve));
+    await this.backend.stop();
     await this.db.close();
   }
 }

@@ -26,17 +26,67 @@ const CORS_POLICY = `<CORSConfiguration>
   </CORSRule>
 </CORSConfiguration>`;
 
+/** One S3 event notification, in the shape S3 sends to SQS. */
+export interface S3EventNotification {
+  Records: Array<{
+    eventVersion: string;
+    eventSource: 'aws:s3';
+    awsRegion: string;
+    eventTime: string;
+    eventName: string;
+    s3: {
+      s3SchemaVersion: string;
+      configurationId: string;
+      bucket: { name: string; arn: string };
+      object: { key: string; size?: number; eTag?: string; sequencer: string };
+    };
+  }>;
+}
+
 /**
  * The embedded S3-compatible endpoint of the `local` profile (s3rver, objects on disk).
  * s3rver does not check SigV4 signatures: it only stands in for S3, it does not protect anything.
  */
 export class LocalS3 {
   readonly credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+  private sequence = 0n;
 
   private constructor(
     private readonly server: S3rver,
     readonly endpoint: string,
   ) {}
+
+  /**
+   * Calls `listener` with an S3 event notification for each object s3rver creates or deletes, corrected to S3's
+   * real format: the key URL-encoded, a sequencer that grows with every event (s3rver's is the millisecond clock),
+   * the bucket ARN well-formed. Returns the unsubscribe function.
+   */
+  onObjectEvent(listener: (notification: S3EventNotification) => void): () => void {
+    const forward = (event: S3EventNotification): void => {
+      listener({
+        Records: event.Records.map((record) => ({
+          ...record,
+          eventVersion: '2.1',
+          s3: {
+            ...record.s3,
+            bucket: { ...record.s3.bucket, arn: `arn:aws:s3:::${record.s3.bucket.name}` },
+            object: {
+              ...record.s3.object,
+              key: encodeEventKey(record.s3.object.key),
+              sequencer: this.nextSequencer(),
+            },
+          },
+        })),
+      });
+    };
+    this.server.on('event', forward);
+    return () => this.server.off('event', forward);
+  }
+
+  private nextSequencer(): string {
+    this.sequence += 1n;
+    return ((BigInt(Date.now()) << 20n) + this.sequence).toString(16).toUpperCase().padStart(18, '0');
+  }
 
   static async start(options: LocalS3Options): Promise<LocalS3> {
     const directory = join(options.dataDir, 's3');
@@ -61,4 +111,9 @@ export class LocalS3 {
     this.server.httpServer?.closeAllConnections();
     await closed;
   }
+}
+
+/** S3 event keys are form-encoded: spaces as `+`, every other reserved character escaped but `/`. */
+function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%20/g, '+').replace(/%2F/gi, '/');
 }

@@ -26,6 +26,9 @@ declare module 's3rver' {
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     on(event: 'error', listener: (error: Error) => void): this;
+    /** An S3 event notification of an object created or deleted. */
+    on(event: 'event', listener: (notification: import('./local-s3').S3EventNotification) => void): this;
+    off(event: 'event', listener: (notification: import('./local-s3').S3EventNotification) => void): this;
   }
 
   export = S3rver;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthModuleOptions } from '../auth/auth.module-definition';
 import { EntraTokenVerifier } from '../auth/entra-token.verifier';
 import { LOCAL_CLIENT_ID, parseConfig } from '../config/app-config';
 import { LOCAL_ISSUER_TEMPLATE, LOCAL_TENANT_ID, LocalIssuer, loadOrCreateIssuerKey } from './local-issuer';
@@ -23,7 +24,7 @@ async function run(argv: string[], env: Record<string, string> = {}) {
   return { code, stdout: out.join(''), stderr: err.join('') };
 }
 
-function verifier(): EntraTokenVerifier {
+function verifier(overrides: Partial<AuthModuleOptions> = {}): EntraTokenVerifier {
   const config = parseConfig({ LOCAL_DATA_DIR: dataDir });
   return new EntraTokenVerifier({
     ...config.entra,
@@ -31,6 +32,7 @@ function verifier(): EntraTokenVerifier {
     tenantId: 'organizations',
     allowedTenants: '*',
     allowHttpAuthority: true,
+    ...overrides,
   });
 }
 
@@ -75,7 +77,23 @@ describe('npm run token', () => {
     expect(await verifier().verify(stdout.trim())).toMatchObject({ tenantId: TENANT, appOnly: true });
   });
 
+  it('prints a v1.0 token with groups with --v1 --groups, accepted only where v1 is enabled', async () => {
+    const group = 'abcdef01-2345-4678-89ab-cdef01234567';
+    const { code, stdout } = await run(['--roles', 'Nothing.Mapped', '--groups', group, '--v1']);
+    expect(code).toBe(0);
+    const token = stdout.trim();
+    expect(decodeJwt(token)).toMatchObject({
+      iss: `https://sts.windows.net/${LOCAL_TENANT_ID}/`,
+      ver: '1.0',
+      groups: [group],
+    });
+    await expect(verifier().verify(token)).rejects.toMatchObject({ reason: 'v1_token_refused' });
+    const v1 = verifier({ acceptV1Tokens: true, groupMap: { [group.toUpperCase()]: ['Audit.Read'] } });
+    expect((await v1.verify(token)).permissions).toEqual(['Audit.Read']);
+  });
+
   it.each([
+    [['--groups', 'not-a-guid']],
     [['--bogus']],
     [['--tenant', 'contoso']],
     [['--oid', '42']],

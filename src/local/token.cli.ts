@@ -6,7 +6,7 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const TIME_SPAN = /^\d+\s?(s|sec|secs|second|seconds|m|min|mins|minute|minutes|h|hr|hrs|hour|hours|d|day|days)$/i;
 
 const USAGE =
-  'Usage: npm run token -- [--roles R1,R2] [--scopes S1,S2] [--tenant GUID] [--oid GUID] [--app] [--expires 1h] [--name N]';
+  'Usage: npm run token -- [--roles R1,R2] [--scopes S1,S2] [--groups G1,G2] [--tenant GUID] [--oid GUID] [--app] [--v1] [--expires 1h] [--name N]';
 
 /** A command-line mistake: reported on stderr with exit code 2. */
 export class UsageError extends Error {}
@@ -22,6 +22,8 @@ export function parseTokenArgs(argv: string[]): Omit<LocalTokenOptions, 'dataDir
       options: {
         roles: { type: 'string' },
         scopes: { type: 'string' },
+        groups: { type: 'string' },
+        v1: { type: 'boolean', default: false },
         tenant: { type: 'string' },
         oid: { type: 'string' },
         app: { type: 'boolean', default: false },
@@ -37,10 +39,14 @@ export function parseTokenArgs(argv: string[]): Omit<LocalTokenOptions, 'dataDir
   if (!TIME_SPAN.test(values.expires)) throw new UsageError('--expires must be a time span such as 30m, 1h or 2d');
   if (values.app && values.scopes !== undefined) throw new UsageError('--scopes cannot be used with --app');
   const roles = splitList(values.roles);
+  const groups = splitList(values.groups);
+  if (groups.some((group) => !GUID.test(group))) throw new UsageError('--groups must be group object GUIDs');
   if (values.app && roles.length === 0) throw new UsageError('--app needs --roles: an app token carries roles only');
   return {
     roles,
     scopes: splitList(values.scopes),
+    groups,
+    version: values.v1 ? '1.0' : '2.0',
     tenantId: values.tenant,
     objectId: values.oid,
     app: values.app,

@@ -60,6 +60,24 @@ export const METRICS = {
     description: 'Cache lookups by tier (local, redis) and result (hit, miss, error)',
     dimensions: ['tier', 'result'],
   },
+  'cache.duration': {
+    kind: 'histogram',
+    unit: 'Milliseconds',
+    description: 'Redis command latency by tier (redis) and operation (get, set, invalidate, publish, throttle)',
+    dimensions: ['tier', 'operation'],
+  },
+  'cache.evictions': {
+    kind: 'counter',
+    unit: 'Count',
+    description: 'Entries evicted for room: local LRU evictions, Redis evicted_keys (INFO) since the last reading',
+    dimensions: ['tier'],
+  },
+  'cache.redis.memory': {
+    kind: 'gauge',
+    unit: 'Bytes',
+    description: 'Memory Redis uses (INFO used_memory, summed over the masters in cluster mode)',
+    dimensions: [],
+  },
   'aws.calls': {
     kind: 'counter',
     unit: 'Count',

@@ -64,7 +64,11 @@ describe('StorageService against the embedded S3 endpoint', () => {
     // Without WHEN_REQUIRED the SDK would sign a CRC32 of an empty body into the URL, and real S3 would refuse the PUT.
     const query = new URL(presigned.url).searchParams;
     expect([...query.keys()].filter((name) => /checksum/i.test(name))).toEqual([]);
-    const response = await fetch(presigned.url, { method: presigned.method, headers: presigned.headers, body });
+    const response = await fetch(presigned.url, {
+      method: presigned.method,
+      headers: presigned.headers,
+      body: new Uint8Array(body),
+    });
     expect(response.status, await response.text()).toBe(200);
   }
 

@@ -7,91 +7,70 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   PutObjectCommand,
-  S3Client,
   type HeadObjectCommandOutput,
 } from '@aws-sdk/client-s3';
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { Inject, Injectable, Logger, type OnApplicationShutdown, type OnModuleInit } from '@nestjs/common';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import { Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { InvalidInputError, UnavailableError } from '../errors/domain-errors';
 import { contentDisposition } from './content-disposition';
+import { STORAGE_DEFAULTS, StorageClients } from './storage.clients';
 import { isS3NotFound, mapS3Error } from './storage.errors';
-import { STORAGE_MODULE_OPTIONS, type StorageModuleOptions } from './storage.module-definition';
+import {
+  assertSignedHeadersKnown,
+  assertUploadRequest,
+  isFullObjectChecksum,
+  policyExpiration,
+  sameDigest,
+} from './storage.checks';
+import { urlLifetime } from './storage.lifetime';
 import type {
   DownloadRequest,
   ExpectedObject,
   PresignedDownload,
+  PresignedPost,
   PresignedUpload,
   UploadRequest,
   VerifyResult,
 } from './storage.types';
 
-/** SigV4 refuses presigned URLs that live longer than a week. */
-export const MAX_PRESIGNED_URL_SECONDS = 7 * 24 * 60 * 60;
+export { MAX_PRESIGNED_URL_SECONDS } from './storage.lifetime';
+export { STORAGE_DEFAULTS } from './storage.clients';
+export { MAX_SINGLE_UPLOAD_BYTES } from './storage.checks';
 
-export const STORAGE_DEFAULTS = {
-  forcePathStyle: false,
-  uploadUrlTtlSeconds: 900,
-  downloadUrlTtlSeconds: 300,
-  requestTimeoutMs: 5_000,
-} as const;
-
-const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const SHA256_BASE64_PATTERN = /^[A-Za-z0-9+/]{43}=$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const UUID_PATTERN = new RegExp(`^${UUID}$`, 'i');
+const DOCUMENT_KEY_PATTERN = new RegExp(`^tenants/(${UUID})/documents/(${UUID})$`);
 
 // Headers a presigned PUT may carry; each must be signed so the client cannot swap them.
-const UPLOAD_SIGNED_HEADERS = [
+const UPLOAD_SIGNED_HEADERS = new Set([
   'content-type',
   'content-length',
   'x-amz-checksum-sha256',
   'x-amz-server-side-encryption',
   'x-amz-server-side-encryption-aws-kms-key-id',
-] as const;
+]);
+// x-amz-* headers are hoisted into the query by default; keep these as real, signed headers.
+const UPLOAD_UNHOISTED_HEADERS = new Set([...UPLOAD_SIGNED_HEADERS].filter((name) => name.startsWith('x-amz-')));
 
-interface UrlLifetime {
-  expiresIn: number;
-  signingDate: Date;
-  expiresAt: string;
-}
-
-/** The only door to S3: presigned URLs for clients, HEAD verification and clean-up for the service. */
+/** The door to S3 for single objects: presigned URLs for clients, HEAD verification and clean-up for the service. */
 @Injectable()
-export class StorageService implements OnModuleInit, OnApplicationShutdown {
+export class StorageService implements OnModuleInit {
   private readonly logger = new Logger(StorageService.name);
-  private readonly client: S3Client;
-  private readonly bucket: string;
   private readonly uploadUrlTtlSeconds: number;
   private readonly downloadUrlTtlSeconds: number;
 
-  constructor(@Inject(STORAGE_MODULE_OPTIONS) private readonly options: StorageModuleOptions) {
-    const timeoutMs = options.requestTimeoutMs ?? STORAGE_DEFAULTS.requestTimeoutMs;
-    this.bucket = options.bucket;
+  constructor(private readonly clients: StorageClients) {
+    const options = clients.options;
     this.uploadUrlTtlSeconds = options.uploadUrlTtlSeconds ?? STORAGE_DEFAULTS.uploadUrlTtlSeconds;
     this.downloadUrlTtlSeconds = options.downloadUrlTtlSeconds ?? STORAGE_DEFAULTS.downloadUrlTtlSeconds;
-    this.client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: options.forcePathStyle ?? STORAGE_DEFAULTS.forcePathStyle,
-      credentials: options.credentials,
-      retryMode: 'standard',
-      maxAttempts: 3,
-      // Default CRC32 checksums would make presigned PUTs demand a header the client cannot compute.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      requestHandler: {
-        connectionTimeout: timeoutMs,
-        requestTimeout: timeoutMs,
-        throwOnRequestTimeout: true,
-        socketTimeout: timeoutMs,
-      },
-    });
   }
 
   async onModuleInit(): Promise<void> {
-    if (this.options.createBucketIfMissing) await this.ensureBucket();
+    if (this.clients.options.createBucketIfMissing) await this.ensureBucket();
   }
 
-  onApplicationShutdown(): void {
-    this.client.destroy();
+  private get bucket(): string {
+    return this.clients.primary.bucket;
   }
 
   /** Server-built object key of a document; ids are UUIDs, never raw user input. */
@@ -101,52 +80,80 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     return `tenants/${tenantId.toLowerCase()}/documents/${documentId.toLowerCase()}`;
   }
 
+  /** The tenant and document of a key built by documentObjectKey; undefined for any other key. */
+  parseDocumentObjectKey(key: string): { tenantId: string; documentId: string } | undefined {
+    const match = DOCUMENT_KEY_PATTERN.exec(key);
+    return match ? { tenantId: match[1] as string, documentId: match[2] as string } : undefined;
+  }
+
   /** A presigned PUT whose content type, length, checksum and encryption are fixed by the signature. */
   async presignUpload(request: UploadRequest): Promise<PresignedUpload> {
-    if (!Number.isSafeInteger(request.contentLength) || request.contentLength < 0) {
-      throw new InvalidInputError('The content length must be a non-negative integer');
-    }
-    if (request.sha256Base64 !== undefined && !SHA256_BASE64_PATTERN.test(request.sha256Base64)) {
-      throw new InvalidInputError('The SHA-256 checksum must be 32 bytes in base64');
-    }
-    const headers: Record<string, string> = {
-      'content-type': request.contentType,
-      'content-length': String(request.contentLength),
-    };
-    if (request.sha256Base64 !== undefined) headers['x-amz-checksum-sha256'] = request.sha256Base64;
-    if (this.options.kmsKeyId !== undefined) {
-      headers['x-amz-server-side-encryption'] = 'aws:kms';
-      headers['x-amz-server-side-encryption-aws-kms-key-id'] = this.options.kmsKeyId;
-    }
+    assertUploadRequest(request);
+    const headers = this.uploadHeaders(request);
+    const kmsKeyId = this.clients.options.kmsKeyId;
     const command = new PutObjectCommand({
       Bucket: this.bucket,
       Key: request.key,
       ContentType: request.contentType,
       ContentLength: request.contentLength,
       ChecksumSHA256: request.sha256Base64,
-      ServerSideEncryption: this.options.kmsKeyId !== undefined ? 'aws:kms' : undefined,
-      SSEKMSKeyId: this.options.kmsKeyId,
+      ServerSideEncryption: kmsKeyId !== undefined ? 'aws:kms' : undefined,
+      SSEKMSKeyId: kmsKeyId,
     });
-    const lifetime = await this.urlLifetime(this.uploadUrlTtlSeconds);
-    const url = await this.sign(command, lifetime, {
-      signableHeaders: new Set(UPLOAD_SIGNED_HEADERS),
-      // x-amz-* headers are hoisted into the query by default; keep these as real, signed headers.
-      unhoistableHeaders: new Set(UPLOAD_SIGNED_HEADERS.filter((name) => name.startsWith('x-amz-'))),
+    const lifetime = await urlLifetime(this.uploadUrlTtlSeconds, this.clients.credentials);
+    const url = await this.clients.primary.presigner.presign(command, {
+      ...lifetime,
+      signableHeaders: UPLOAD_SIGNED_HEADERS,
+      unhoistableHeaders: UPLOAD_UNHOISTED_HEADERS,
     });
     assertSignedHeadersKnown(url, headers);
     return { method: 'PUT', url, headers, expiresAt: lifetime.expiresAt };
   }
 
-  /** A presigned GET that downloads as an attachment with the document's name and type. */
+  /**
+   * A presigned browser form upload (POST Object) whose policy fixes the exact key, the content type, the exact
+   * length (`content-length-range`), the checksum and the encryption.
+   */
+  async presignPost(request: UploadRequest): Promise<PresignedPost> {
+    assertUploadRequest(request);
+    const fields: Record<string, string> = { 'Content-Type': request.contentType };
+    if (request.sha256Base64 !== undefined) fields['x-amz-checksum-sha256'] = request.sha256Base64;
+    const kmsKeyId = this.clients.options.kmsKeyId;
+    if (kmsKeyId !== undefined) {
+      fields['x-amz-server-side-encryption'] = 'aws:kms';
+      fields['x-amz-server-side-encryption-aws-kms-key-id'] = kmsKeyId;
+    }
+    const lifetime = await urlLifetime(this.uploadUrlTtlSeconds, this.clients.credentials);
+    try {
+      const post = await createPresignedPost(this.clients.primary.client, {
+        Bucket: this.bucket,
+        Key: request.key,
+        // Every field becomes an exact-match condition; the length is pinned to the declared size.
+        Conditions: [['content-length-range', request.contentLength, request.contentLength]],
+        Fields: fields,
+        // It signs a moment after urlLifetime did: one second less keeps it within the credentials' life.
+        Expires: Math.max(1, lifetime.expiresIn - 1),
+      });
+      return { method: 'POST', url: post.url, headers: {}, fields: post.fields, expiresAt: policyExpiration(post) };
+    } catch (error) {
+      throw mapS3Error(error);
+    }
+  }
+
+  /**
+   * A presigned GET that downloads as an attachment with the document's name and type. While the primary's
+   * circuit is open and a replica is configured, the URL points at the replica.
+   */
   async presignDownload(request: DownloadRequest): Promise<PresignedDownload> {
+    const target = this.clients.readTarget();
     const command = new GetObjectCommand({
-      Bucket: this.bucket,
+      Bucket: target.bucket,
       Key: request.key,
       ResponseContentDisposition: contentDisposition(request.filename),
       ResponseContentType: request.contentType,
     });
-    const lifetime = await this.urlLifetime(this.downloadUrlTtlSeconds);
-    const url = await this.sign(command, lifetime, {});
+    const lifetime = await urlLifetime(this.downloadUrlTtlSeconds, this.clients.credentials);
+    const url = await target.presigner.presign(command, lifetime);
     return { url, expiresAt: lifetime.expiresAt };
   }
 
@@ -155,6 +162,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     const head = await this.headObject(key, signal);
     if (head === undefined) return { ok: false, reason: 'missing' };
     if (head.ContentLength !== expected.size) return { ok: false, reason: 'size' };
+    if (!this.encryptedAsConfigured(head)) return { ok: false, reason: 'encryption' };
     if (expected.sha256Base64 === undefined) return { ok: true };
     const stored = isFullObjectChecksum(head) ? head.ChecksumSHA256 : undefined;
     // S3-compatible servers (and multipart uploads) give no full-object SHA-256: hash the bytes ourselves.
@@ -167,7 +175,9 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   /** Deletes the object; deleting a missing object succeeds. */
   async deleteObject(key: string, signal?: AbortSignal): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal: signal });
+      await this.clients.primary.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }), {
+        abortSignal: signal,
+      });
     } catch (error) {
       if (isS3NotFound(error)) return;
       throw mapS3Error(error);
@@ -177,7 +187,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
   /** Resolves when the bucket is reachable with the service's credentials; throws UnavailableError otherwise. */
   async checkBucket(signal?: AbortSignal): Promise<void> {
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
+      await this.clients.primary.client.send(new HeadBucketCommand({ Bucket: this.bucket }), { abortSignal: signal });
     } catch (error) {
       if (isS3NotFound(error)) {
         this.logger.error(`Bucket ${this.bucket} does not exist (requestId=${requestIdOf(error)})`);
@@ -189,14 +199,15 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
 
   /** Creates the bucket when it does not exist yet (embedded endpoint). */
   async ensureBucket(): Promise<void> {
+    const client = this.clients.primary.client;
     try {
-      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+      await client.send(new HeadBucketCommand({ Bucket: this.bucket }));
       return;
     } catch (error) {
       if (!isS3NotFound(error)) throw mapS3Error(error);
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await client.send(new CreateBucketCommand({ Bucket: this.bucket }));
       this.logger.log(`Created bucket ${this.bucket}`);
     } catch (error) {
       if (nameOf(error) === 'BucketAlreadyOwnedByYou') return;
@@ -204,11 +215,37 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     }
   }
 
+  /** With a KMS key configured, the object must be SSE-KMS under that key (S3 reports it as an ARN). */
+  private encryptedAsConfigured(head: HeadObjectCommandOutput): boolean {
+    const kmsKeyId = this.clients.options.kmsKeyId;
+    if (kmsKeyId === undefined) return true;
+    if (head.ServerSideEncryption !== 'aws:kms') return false;
+    const stored = head.SSEKMSKeyId;
+    // An alias cannot be compared with the key ARN S3 reports; a key id or ARN can.
+    if (stored === undefined || kmsKeyId.startsWith('alias/') || kmsKeyId.includes(':alias/')) return true;
+    return stored === kmsKeyId || stored.endsWith(`:key/${kmsKeyId}`);
+  }
+
+  private uploadHeaders(request: UploadRequest): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': request.contentType,
+      'content-length': String(request.contentLength),
+    };
+    if (request.sha256Base64 !== undefined) headers['x-amz-checksum-sha256'] = request.sha256Base64;
+    const kmsKeyId = this.clients.options.kmsKeyId;
+    if (kmsKeyId !== undefined) {
+      headers['x-amz-server-side-encryption'] = 'aws:kms';
+      headers['x-amz-server-side-encryption-aws-kms-key-id'] = kmsKeyId;
+    }
+    return headers;
+  }
+
   private async headObject(key: string, signal?: AbortSignal): Promise<HeadObjectCommandOutput | undefined> {
     try {
-      return await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }), {
-        abortSignal: signal,
-      });
+      return await this.clients.primary.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, ChecksumMode: 'ENABLED' }),
+        { abortSignal: signal },
+      );
     } catch (error) {
       if (isS3NotFound(error)) return undefined;
       throw mapS3Error(error);
@@ -222,7 +259,7 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
     signal?: AbortSignal,
   ): Promise<string | 'too-large' | undefined> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
+      const object = await this.clients.primary.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), {
         abortSignal: signal,
       });
       if (!(object.Body instanceof Readable)) throw new Error('S3 GetObject returned no readable body');
@@ -242,55 +279,6 @@ export class StorageService implements OnModuleInit, OnApplicationShutdown {
       throw mapS3Error(error);
     }
   }
-
-  private async sign(
-    command: PutObjectCommand | GetObjectCommand,
-    lifetime: UrlLifetime,
-    headerOptions: { signableHeaders?: Set<string>; unhoistableHeaders?: Set<string> },
-  ): Promise<string> {
-    try {
-      return await getSignedUrl(this.client, command, {
-        expiresIn: lifetime.expiresIn,
-        signingDate: lifetime.signingDate,
-        ...headerOptions,
-      });
-    } catch (error) {
-      throw mapS3Error(error);
-    }
-  }
-
-  /** The URL lifetime: the configured TTL, capped by SigV4's week and by the credentials' own expiry. */
-  private async urlLifetime(ttlSeconds: number): Promise<UrlLifetime> {
-    // X-Amz-Date has whole seconds; sign at a whole second so expiresAt is exact.
-    const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-    let expiresIn = Math.min(ttlSeconds, MAX_PRESIGNED_URL_SECONDS);
-    const expiration = await this.credentialsExpiration();
-    if (expiration !== undefined) {
-      expiresIn = Math.min(expiresIn, Math.floor((expiration.getTime() - signingDate.getTime()) / 1000));
-    }
-    if (expiresIn < 1) {
-      this.logger.error('The storage credentials have expired; no URL can be signed');
-      throw new UnavailableError('storage', 5);
-    }
-    return { expiresIn, signingDate, expiresAt: new Date(signingDate.getTime() + expiresIn * 1000).toISOString() };
-  }
-
-  private async credentialsExpiration(): Promise<Date | undefined> {
-    try {
-      const identity = await this.client.config.credentials();
-      return identity.expiration;
-    } catch (error) {
-      throw mapS3Error(error);
-    }
-  }
-}
-
-function isFullObjectChecksum(head: HeadObjectCommandOutput): boolean {
-  return head.ChecksumSHA256 !== undefined && head.ChecksumType !== 'COMPOSITE' && !head.ChecksumSHA256.includes('-');
-}
-
-function sameDigest(leftBase64: string, rightBase64: string): boolean {
-  return Buffer.from(leftBase64, 'base64').equals(Buffer.from(rightBase64, 'base64'));
 }
 
 function nameOf(error: unknown): string | undefined {
@@ -302,11 +290,4 @@ function nameOf(error: unknown): string | undefined {
 function requestIdOf(error: unknown): string {
   const metadata = (error as { $metadata?: { requestId?: string } } | null)?.$metadata;
   return metadata?.requestId ?? 'none';
-}
-
-/** Fails loudly if the SDK signed a header the caller would not know to send. */
-function assertSignedHeadersKnown(url: string, headers: Record<string, string>): void {
-  const signed = new URL(url).searchParams.get('X-Amz-SignedHeaders')?.split(';') ?? [];
-  const unknown = signed.filter((name) => name !== 'host' && !(name in headers));
-  if (unknown.length > 0) throw new Error(`Presigned upload signs headers the client is not told about: ${unknown}`);
 }

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { toStorable, type AuditRecord } from './audit.event';
+import { canonicalRow, chainHash, GENESIS_HASH } from './audit.hash';
+
+function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
+  return {
+    id: '7',
+    ...toStorable({
+      at: new Date('2026-11-27T10:00:00.123Z'),
+      type: 'http.request',
+      outcome: 'success',
+      actor: { tenantId: 't', objectId: 'o' },
+      method: 'GET',
+      route: '/v1/documents/:id',
+      status: 200,
+      ip: '127.0.0.1',
+      userAgent: 'ua',
+      traceId: 'trace',
+      details: { requestId: 'r', nested: { b: 1, a: [true, null] } },
+    }),
+    ...overrides,
+  };
+}
+
+describe('the audit hash chain link', () => {
+  it('is SHA-256 over the previous hash and the RFC 8785 canonical row, independent of key order', () => {
+    const base = record();
+    const reordered = record({ details: { nested: { a: [true, null], b: 1 }, requestId: 'r' } });
+    expect(canonicalRow(GENESIS_HASH, base)).toBe(canonicalRow(GENESIS_HASH, reordered));
+    expect(chainHash(GENESIS_HASH, base)).toMatch(/^[0-9a-f]{64}$/);
+    expect(chainHash(GENESIS_HASH, base)).toBe(chainHash(GENESIS_HASH, reordered));
+    expect(canonicalRow(GENESIS_HASH, base)).toContain('"at":"2026-11-27T10:00:00.123Z"');
+  });
+
+  it('changes when any column, the id or the previous hash changes', () => {
+    const base = record();
+    const hash = chainHash(GENESIS_HASH, base);
+    const changes: Partial<AuditRecord>[] = [
+      { id: '8' },
+      { at: new Date('2026-11-27T10:00:00.124Z') },
+      { type: 'http.rate_limited' },
+      { actorTenant: 'other' },
+      { actorObject: null },
+      { actorApp: 'app' },
+      { outcome: 'denied' },
+      { method: 'POST' },
+      { route: null },
+      { status: 201 },
+      { ip: '10.0.0.1' },
+      { userAgent: 'ua2' },
+      { traceId: 'other' },
+      { details: { requestId: 'r', nested: { b: 2, a: [true, null] } } },
+    ];
+    for (const change of changes)
+      expect(chainHash(GENESIS_HASH, { ...base, ...change }), JSON.stringify(change)).not.toBe(hash);
+    expect(chainHash('f'.repeat(64), base)).not.toBe(hash);
+  });
+
+  it('stores text PostgreSQL can keep as given: no NUL, lone surrogates replaced, bounded length', () => {
+    const stored = toStorable({
+      at: new Date(Number.NaN),
+      type: 'x',
+      outcome: 'failure',
+      actor: {},
+      userAgent: `a\u0000b\ud800c${'z'.repeat(1000)}`,
+      details: { n: Number.POSITIVE_INFINITY, s: 'q\u0000', u: undefined },
+    });
+    expect(stored.userAgent).toMatch(/^ab\ufffdcz+$/);
+    expect(stored.userAgent).toHaveLength(512);
+    expect(stored.details).toEqual({ n: null, s: 'q' });
+    expect(Number.isNaN(stored.at.getTime())).toBe(false);
+  });
+});

@@ -1,0 +1,215 @@
+import { Injectable } from '@nestjs/common';
+import { DatabaseService, type Queryable } from '../database/database.service';
+import type { AuditOutcome, AuditRecord, ChainedAuditRecord, JsonValue } from './audit.event';
+import { chainHash } from './audit.hash';
+
+interface AuditRow {
+  id: string;
+  at: Date;
+  type: string;
+  actor_tenant: string | null;
+  actor_object: string | null;
+  actor_app: string | null;
+  outcome: AuditOutcome;
+  method: string | null;
+  route: string | null;
+  status: number | null;
+  ip: string | null;
+  user_agent: string | null;
+  trace_id: string | null;
+  details: Record<string, JsonValue>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface ChainHead {
+  lastId: string | null;
+  lastHash: string;
+}
+
+export interface Checkpoint {
+  throughId: string;
+  throughHash: string;
+}
+
+export const AUDIT_COLUMNS =
+  'id, at, type, actor_tenant, actor_object, actor_app, outcome, method, route, status, ip, user_agent, trace_id, details, prev_hash, hash';
+
+export function fromRow(row: AuditRow): ChainedAuditRecord {
+  return {
+    id: row.id,
+    at: row.at,
+    type: row.type,
+    actorTenant: row.actor_tenant,
+    actorObject: row.actor_object,
+    actorApp: row.actor_app,
+    outcome: row.outcome,
+    method: row.method,
+    route: row.route,
+    status: row.status,
+    ip: row.ip,
+    userAgent: row.user_agent,
+    traceId: row.trace_id,
+    details: row.details,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function toRow(record: ChainedAuditRecord): Omit<AuditRow, 'at'> & { at: string } {
+  return {
+    id: record.id,
+    at: record.at.toISOString(),
+    type: record.type,
+    actor_tenant: record.actorTenant,
+    actor_object: record.actorObject,
+    actor_app: record.actorApp,
+    outcome: record.outcome,
+    method: record.method,
+    route: record.route,
+    status: record.status,
+    ip: record.ip,
+    user_agent: record.userAgent,
+    trace_id: record.traceId,
+    details: record.details,
+    prev_hash: record.prevHash,
+    hash: record.hash,
+  };
+}
+
+/** The audit tables: chained appends under the head-row lock, retention behind checkpoints, chain reads. */
+@Injectable()
+export class AuditRepository {
+  constructor(readonly database: DatabaseService) {}
+
+  /** Appends events in one transaction, chained after the current head; returns the stored rows. */
+  async append(events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
+    if (events.length === 0) return [];
+    return this.database.transaction((tx) => this.appendIn(tx, events));
+  }
+
+  /**
+   * The chain head row is locked FOR UPDATE, so instances append one after another and never fork the chain;
+   * ids are reserved under the same lock, so id order is chain order.
+   */
+  async appendIn(tx: Queryable, events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
+    const head = await this.lockHead(tx);
+    const ids = await tx.query<{ id: string }>({
+      name: 'audit.reserve-ids',
+      text: `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text AS id FROM generate_series(1, $1)`,
+      values: [events.length],
+    });
+    const sortedIds = ids.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    let prevHash = head.lastHash;
+    const chained = events.map((event, index) => {
+      const record: AuditRecord = { ...event, id: sortedIds[index] as string };
+      const hash = chainHash(prevHash, record);
+      const link = { ...record, prevHash, hash };
+      prevHash = hash;
+      return link;
+    });
+    await tx.query({
+      name: 'audit.insert',
+      text: `INSERT INTO audit_events (${AUDIT_COLUMNS})
+             SELECT ${AUDIT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(
+               id bigint, at timestamptz, type text, actor_tenant text, actor_object text, actor_app text,
+               outcome text, method text, route text, status smallint, ip text, user_agent text, trace_id text,
+               details jsonb, prev_hash text, hash text)`,
+      values: [JSON.stringify(chained.map(toRow))],
+    });
+    const last = chained[chained.length - 1] as ChainedAuditRecord;
+    await tx.query({
+      name: 'audit.advance-head',
+      text: 'UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE singleton',
+      values: [last.id, last.hash],
+    });
+    return chained;
+  }
+
+  async lockHead(tx: Queryable): Promise<ChainHead> {
+    const rows = await tx.query<{ last_id: string | null; last_hash: string }>({
+      name: 'audit.lock-head',
+      text: 'SELECT last_id::text, last_hash FROM audit_chain_head WHERE singleton FOR UPDATE',
+    });
+    const row = rows[0];
+    if (!row) throw new Error('audit_chain_head has no row: the audit migration did not run');
+    return { lastId: row.last_id, lastHash: row.last_hash };
+  }
+
+  /** The head as stored; undefined only if someone removed the row behind the triggers' back. */
+  async head(db: Queryable = this.database): Promise<ChainHead | undefined> {
+    const rows = await db.query<{ last_id: string | null; last_hash: string }>({
+      name: 'audit.head',
+      text: 'SELECT last_id::text, last_hash FROM audit_chain_head WHERE singleton',
+    });
+    const row = rows[0];
+    return row && { lastId: row.last_id, lastHash: row.last_hash };
+  }
+
+  /** The oldest row at or before `throughId`: after a purge there should be none. */
+  async oldestAtOrBefore(db: Queryable, throughId: string): Promise<string | undefined> {
+    const rows = await db.query<{ id: string | null }>({
+      name: 'audit.oldest-at-or-before',
+      text: 'SELECT min(id)::text AS id FROM audit_events WHERE id <= $1',
+      values: [throughId],
+    });
+    return rows[0]?.id ?? undefined;
+  }
+
+  async latestCheckpoint(db: Queryable = this.database): Promise<Checkpoint | undefined> {
+    const rows = await db.query<{ through_id: string; through_hash: string }>({
+      name: 'audit.latest-checkpoint',
+      text: 'SELECT through_id::text, through_hash FROM audit_checkpoints c ORDER BY c.through_id DESC LIMIT 1',
+    });
+    const row = rows[0];
+    return row && { throughId: row.through_id, throughHash: row.through_hash };
+  }
+
+  /** One page of the chain in id order, after `afterId`. */
+  async chainPage(db: Queryable, afterId: string, limit: number): Promise<ChainedAuditRecord[]> {
+    const rows = await db.query<AuditRow>({
+      name: 'audit.chain-page',
+      text: `SELECT ${AUDIT_COLUMNS} FROM audit_events WHERE id > $1 ORDER BY id LIMIT $2`,
+      values: [afterId, limit],
+    });
+    return rows.map(fromRow);
+  }
+
+  /**
+   * Purges the oldest rows (a prefix of the chain, all older than `cutoff`) behind a checkpoint, and appends an
+   * `audit.purged` event naming that checkpoint, all under the head lock. Returns how many rows went.
+   */
+  async purge(cutoff: Date, purgedEvent: (checkpoint: Checkpoint, rows: number) => Omit<AuditRecord, 'id'>) {
+    return this.database.transaction(async (tx) => {
+      await this.lockHead(tx);
+      const through = await tx.query<{ id: string; hash: string; rows: string }>({
+        name: 'audit.purge-through',
+        text: `WITH first_kept AS (SELECT min(id) AS id FROM audit_events WHERE at >= $1),
+                    last_checkpoint AS (SELECT coalesce(max(through_id), 0) AS id FROM audit_checkpoints)
+               SELECT e.id::text, e.hash,
+                      (SELECT count(*) FROM audit_events p WHERE p.id <= e.id AND p.id > (SELECT id FROM last_checkpoint))::text AS rows
+               FROM audit_events e
+               WHERE e.id > (SELECT id FROM last_checkpoint)
+                 AND ((SELECT id FROM first_kept) IS NULL OR e.id < (SELECT id FROM first_kept))
+               ORDER BY e.id DESC LIMIT 1`,
+        values: [cutoff.toISOString()],
+      });
+      const last = through[0];
+      if (!last) return 0;
+      const checkpoint: Checkpoint = { throughId: last.id, throughHash: last.hash };
+      await tx.query({
+        name: 'audit.checkpoint',
+        text: 'INSERT INTO audit_checkpoints (through_id, through_hash, purged_rows) VALUES ($1, $2, $3)',
+        values: [checkpoint.throughId, checkpoint.throughHash, last.rows],
+      });
+      await tx.query({
+        name: 'audit.purge',
+        text: 'DELETE FROM audit_events WHERE id <= $1',
+        values: [checkpoint.throughId],
+      });
+      const rows = Number(last.rows);
+      await this.appendIn(tx, [purgedEvent(checkpoint, rows)]);
+      return rows;
+    });
+  }
+}

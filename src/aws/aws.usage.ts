@@ -1,0 +1,73 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { Logger } from '@nestjs/common';
+
+const tenantContext = new AsyncLocalStorage<string>();
+
+/** Runs `work` with AWS calls attributed to `tenantId` (the HTTP interceptor does this per request). */
+export function runWithAwsTenant<T>(tenantId: string, work: () => T): T {
+  return tenantContext.run(tenantId, work);
+}
+
+/** The tenant the current AWS call is made for, if any. */
+export function currentAwsTenant(): string | undefined {
+  return tenantContext.getStore();
+}
+
+/** Calls and estimated cost of one tenant since the last report. */
+export interface TenantUsage {
+  calls: Record<string, number>;
+  estimatedCostMicroUsd: number;
+}
+
+export const NO_TENANT = '(none)';
+export const OTHER_TENANTS = '(other)';
+
+/**
+ * AWS usage by tenant. Tenants are unbounded, so they are never a metric dimension: usage is summed in memory
+ * (at most `maxTenants` rows, the rest under `(other)`) and written as one log line per tenant per interval, which
+ * CloudWatch Logs Insights can sum.
+ */
+export class AwsTenantUsage {
+  private readonly logger = new Logger('AwsUsage');
+  private usage = new Map<string, TenantUsage>();
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly maxTenants = 10_000) {}
+
+  /** Counts one call of `service` for the current tenant. */
+  record(service: string, costMicroUsd: number, tenantId = currentAwsTenant() ?? NO_TENANT): void {
+    const key = this.usage.has(tenantId) || this.usage.size < this.maxTenants ? tenantId : OTHER_TENANTS;
+    const row = this.usage.get(key) ?? { calls: {}, estimatedCostMicroUsd: 0 };
+    row.calls[service] = (row.calls[service] ?? 0) + 1;
+    row.estimatedCostMicroUsd += costMicroUsd;
+    this.usage.set(key, row);
+  }
+
+  /** Usage since the last flush, by tenant. */
+  snapshot(): Record<string, TenantUsage> {
+    return Object.fromEntries(this.usage);
+  }
+
+  /** Logs one line per tenant and starts a new interval. */
+  flush(): void {
+    const usage = this.usage;
+    this.usage = new Map();
+    for (const [tenantId, row] of usage) {
+      const cost = Math.round(row.estimatedCostMicroUsd * 1000) / 1000;
+      this.logger.log(`aws usage tenant=${tenantId} calls=${JSON.stringify(row.calls)} estimatedCostMicroUsd=${cost}`);
+    }
+  }
+
+  /** Flushes every `intervalMs` (0: never on a timer). */
+  start(intervalMs: number): void {
+    if (intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => this.flush(), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    this.flush();
+  }
+}

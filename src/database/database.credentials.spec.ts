@@ -1,0 +1,131 @@
+import { Logger } from '@nestjs/common';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startPostgres, type PostgresServer } from '../../test/support/services';
+import { AwsClientFactory } from '../aws/aws.client-factory';
+import { UnavailableError } from '../errors/domain-errors';
+import { IamTokenCache, rdsTokenSigner } from './database.credentials';
+import { DatabaseService } from './database.service';
+
+const PASSWORD = 'iam-token-stand-in';
+
+describe('IamTokenCache', () => {
+  it('signs once for concurrent callers, reuses the token inside the window, re-signs after it', async () => {
+    let now = 1_000_000;
+    let calls = 0;
+    const cache = new IamTokenCache(
+      async () => {
+        calls++;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+        return `token-${calls}`;
+      },
+      600_000,
+      () => now,
+    );
+    expect(await Promise.all(Array.from({ length: 20 }, () => cache.token()))).toEqual(Array(20).fill('token-1'));
+    now += 599_000;
+    expect(await cache.token()).toBe('token-1');
+    now += 1_000;
+    expect(await Promise.all([cache.token(), cache.token()])).toEqual(['token-2', 'token-2']);
+    expect(calls).toBe(2);
+    expect(cache.signed).toBe(2);
+  });
+
+  it('does not keep a failed signing: the next caller tries again', async () => {
+    let calls = 0;
+    const cache = new IamTokenCache(async () => {
+      calls++;
+      if (calls === 1) throw new Error('sts down');
+      return 'ok';
+    });
+    await expect(cache.token()).rejects.toThrow('sts down');
+    expect(await cache.token()).toBe('ok');
+  });
+
+  it('refuses a refresh interval past the 15-minute token lifetime', () => {
+    expect(() => new IamTokenCache(async () => 'x', 900_000)).toThrow(/before their 900 s lifetime/);
+  });
+});
+
+describe('rdsTokenSigner', () => {
+  it('presigns rds-db:connect for the host, port and user with the shared credentials', async () => {
+    const aws = AwsClientFactory.standalone({
+      region: 'eu-west-1',
+      credentials: { static: { accessKeyId: 'AKIDEXAMPLEEXAMPLE01', secretAccessKey: 'not-a-real-secret' } },
+    });
+    const token = await rdsTokenSigner({
+      hostname: 'db.cluster-x.eu-west-1.rds.amazonaws.com',
+      port: 5432,
+      username: 'navius_app',
+      region: 'eu-west-1',
+      credentials: aws.credentials.provider,
+    })();
+    const url = new URL(`https://${token}`);
+    expect(url.host).toBe('db.cluster-x.eu-west-1.rds.amazonaws.com:5432');
+    expect(url.searchParams.get('Action')).toBe('connect');
+    expect(url.searchParams.get('DBUser')).toBe('navius_app');
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('900');
+    expect(url.searchParams.get('X-Amz-Credential')).toMatch(
+      /^AKIDEXAMPLEEXAMPLE01\/\d{8}\/eu-west-1\/rds-db\/aws4_request$/,
+    );
+    expect(url.searchParams.get('X-Amz-Signature')).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe('DatabaseService with IAM auth against a PostgreSQL that demands a password', () => {
+  let server: PostgresServer;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    server = await startPostgres({ password: PASSWORD });
+  });
+  afterAll(async () => server.destroy());
+
+  it('opens N new connections with one signer call inside the token window', async () => {
+    let calls = 0;
+    const database = new DatabaseService({
+      host: '127.0.0.1',
+      port: server.port,
+      user: 'postgres',
+      database: 'postgres',
+      max: 8,
+      iamAuth: {
+        signer: async () => {
+          calls++;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+          return PASSWORD;
+        },
+      },
+    });
+    try {
+      // Eight concurrent sleeps need eight connections at once.
+      const pids = await Promise.all(
+        Array.from({ length: 8 }, () =>
+          database.query<{ pid: number }>({ name: 't.pid', text: 'SELECT pg_backend_pid() AS pid FROM pg_sleep(0.3)' }),
+        ),
+      );
+      expect(new Set(pids.map(([row]) => row?.pid)).size).toBe(8);
+      expect(database.pool.totalCount).toBe(8);
+      expect(calls).toBe(1);
+    } finally {
+      await database.onApplicationShutdown();
+    }
+  });
+
+  it('answers 503 (not a hang, not a 500) when the token is refused or cannot be signed', async () => {
+    const wrong = new DatabaseService({
+      connectionString: server.url().replace(`:${PASSWORD}@`, '@'),
+      user: 'postgres',
+      iamAuth: { signer: async () => 'expired-token' },
+    });
+    const failing = new DatabaseService({
+      connectionString: server.url(),
+      iamAuth: { signer: async () => Promise.reject(new Error('no credentials')) },
+    });
+    try {
+      await expect(wrong.ping()).rejects.toBeInstanceOf(UnavailableError);
+      await expect(failing.ping()).rejects.toBeInstanceOf(UnavailableError);
+    } finally {
+      await Promise.all([wrong.onApplicationShutdown(), failing.onApplicationShutdown()]);
+    }
+  });
+});

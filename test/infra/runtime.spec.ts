@@ -1,0 +1,214 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../src/config/app-config';
+import { environmentSchema } from '../../src/config/config.schema';
+import { StorageService } from '../../src/storage/storage.service';
+import { INFRA, REPO, infraModel, type Model, type Resource } from './support/hcl-model';
+import { block, blocks, containerDefinitions, isObj, num, strings, textOf } from './support/policy';
+import { isExpr, type Obj } from './support/hcl-values';
+
+const SERVICE_ROOTS = ['dev', 'staging', 'prod', 'dr'];
+const SCHEMA = environmentSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean } }>;
+
+/** Stand-ins for values only known after apply, shaped as AWS would give them. */
+const AFTER_APPLY: Record<string, string> = {
+  DATABASE_HOST: 'navius.abcdefghij.eu-west-1.rds.amazonaws.com',
+  DATABASE_PORT: '5432',
+  DATABASE_NAME: 'navius',
+  S3_BUCKET: 'navius-prod-documents-333333333333',
+  S3_KMS_KEY_ID: 'arn:aws:kms:eu-west-1:333333333333:key/00000000-0000-0000-0000-000000000000',
+  AWS_REGION: 'eu-west-1',
+  ENTRA_CLIENT_ID: '6b1d3f5a-7c9e-4b2d-8f0a-1c3e5a7b9d2f',
+  REDIS_URL: 'rediss://:token@clustercfg.navius.abcdef.euw1.cache.amazonaws.com:6379',
+};
+
+interface Container {
+  name: string;
+  environment: Record<string, unknown>;
+  secrets: Record<string, unknown>;
+  raw: Obj;
+}
+
+function containers(task: Resource): Container[] {
+  return containerDefinitions(task).map((raw) => {
+    const pairs = (list: unknown, value: string): Record<string, unknown> =>
+      Object.fromEntries(
+        (Array.isArray(list) ? list : []).filter(isObj).map((item) => [textOf(item.name), item[value]]),
+      );
+    return {
+      name: textOf(raw.name),
+      environment: pairs(raw.environment, 'value'),
+      secrets: pairs(raw.secrets, 'valueFrom'),
+      raw,
+    };
+  });
+}
+
+describe('the ECS task definition against the service configuration (src/config)', () => {
+  let model: Model;
+  const task = (root: string): Resource => model.inRoot(root, 'aws_ecs_task_definition')[0]!;
+  const app = (root: string): Container => containers(task(root)).find((c) => c.name === 'navius')!;
+  const collector = (root: string): Container => containers(task(root)).find((c) => c.name === 'otel-collector')!;
+
+  beforeAll(async () => {
+    model = await infraModel();
+  });
+
+  it('sets only configuration names the schema knows, each literal value valid for it', () => {
+    const problems: string[] = [];
+    for (const root of SERVICE_ROOTS) {
+      const { environment, secrets } = app(root);
+      for (const [name, value] of Object.entries({ ...environment, ...secrets })) {
+        if (!(name in SCHEMA)) problems.push(`${root}: ${name} is not a configuration name`);
+        else if (name in environment && typeof value === 'string' && !SCHEMA[name]!.safeParse(value).success) {
+          problems.push(`${root}: ${name}=${value} is invalid`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('starts the aws profile: parseConfig accepts the environment, with IAM database auth and TLS Redis', () => {
+    for (const root of SERVICE_ROOTS) {
+      const { environment, secrets } = app(root);
+      const source: Record<string, string> = {};
+      for (const [name, value] of Object.entries({ ...environment, ...secrets })) {
+        source[name] =
+          typeof value === 'string' && !value.includes('${') && name in environment ? value : AFTER_APPLY[name]!;
+        expect(source[name], `${root}: ${name}`).toBeDefined();
+      }
+      const config = parseConfig(source);
+      expect(config.profile).toBe('aws');
+      expect(source.DATABASE_IAM_AUTH).toBe('true');
+      expect(secrets.REDIS_URL, root).toBeDefined();
+      expect(isExpr(secrets.REDIS_URL as never) && textOf(secrets.REDIS_URL as never)).toContain(
+        'module.cache.redis_url_secret_arn',
+      );
+      for (const name of [
+        'DATABASE_HOST',
+        'DATABASE_USER',
+        'DATABASE_NAME',
+        'S3_BUCKET',
+        'S3_KMS_KEY_ID',
+        'AWS_REGION',
+        'ENTRA_TENANT_ID',
+        'ENTRA_CLIENT_ID',
+      ]) {
+        expect(environment[name], `${root}: ${name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('serves on port 3000 behind target groups that probe /health/ready', () => {
+    for (const root of SERVICE_ROOTS) {
+      const { environment, raw } = app(root);
+      expect(environment.PORT).toBe('3000');
+      const mappings = (raw.portMappings as Obj[]).map((m) => m.containerPort);
+      expect(mappings).toEqual([3000]);
+      const groups = model.inRoot(root, 'aws_lb_target_group');
+      expect(groups).toHaveLength(2);
+      for (const group of groups) {
+        expect(group.body.port).toBe(3000);
+        expect(block(group.body.health_check)?.path).toBe('/health/ready');
+      }
+      const service = model.inRoot(root, 'aws_ecs_service')[0]!;
+      expect(block(service.body.load_balancer)?.container_port).toBe(3000);
+      expect(textOf(block(service.body.deployment_controller)?.type)).toBe('CODE_DEPLOY');
+    }
+    expect(existsSync(join(REPO, 'docker/healthcheck.mjs'))).toBe(true);
+  });
+
+  it('drains within the stop timeout: drain delay < deregistration delay, shutdown deadline < ECS stop timeout', () => {
+    for (const root of SERVICE_ROOTS) {
+      const { environment, raw } = app(root);
+      const stopTimeoutMs = num(raw.stopTimeout as never)! * 1000;
+      const shutdownMs = Number(environment.SHUTDOWN_TIMEOUT_MS);
+      const drainMs = Number(environment.SHUTDOWN_DRAIN_DELAY_MS);
+      const deregistrationMs = Math.min(
+        ...model.inRoot(root, 'aws_lb_target_group').map((g) => num(g.body.deregistration_delay)! * 1000),
+      );
+      expect(stopTimeoutMs).toBe(30_000);
+      expect(shutdownMs).toBe(25_000);
+      expect(shutdownMs).toBeLessThan(stopTimeoutMs);
+      expect(drainMs).toBeGreaterThan(0);
+      expect(drainMs).toBeLessThan(deregistrationMs);
+      expect(shutdownMs - drainMs).toBeGreaterThanOrEqual(10_000);
+    }
+  });
+
+  it('runs the ADOT collector on docker/otel-collector.yaml, wired to the app and to its log group', () => {
+    const yaml = parseYaml(readFileSync(join(REPO, 'docker/otel-collector.yaml'), 'utf8')) as {
+      receivers: { otlp: { protocols: { http: { endpoint: string } } } };
+      exporters: { awsemf: { log_group_name: string } };
+    };
+    for (const root of SERVICE_ROOTS) {
+      const otel = collector(root);
+      expect(Object.keys(otel.secrets)).toEqual(['AOT_CONFIG_CONTENT']);
+      const parameter = model.inRoot(root, 'aws_ssm_parameter')[0]!;
+      expect(textOf(otel.secrets.AOT_CONFIG_CONTENT as never)).toContain('aws_ssm_parameter.otel_config');
+      expect(textOf(parameter.body.value)).toContain('docker/otel-collector.yaml');
+      const envMain = readFileSync(join(INFRA, 'envs', root, 'main.tf'), 'utf8');
+      const path = /file\("\$\{path\.root\}\/([^"]+)"\)/.exec(envMain)?.[1];
+      expect(path && existsSync(resolve(INFRA, 'envs', root, path))).toBe(true);
+
+      const logGroup = yaml.exporters.awsemf.log_group_name.replace(
+        '${env:NAVIUS_ENVIRONMENT}',
+        String(otel.environment.NAVIUS_ENVIRONMENT),
+      );
+      const groups = model.inRoot(root, 'aws_cloudwatch_log_group').map((g) => textOf(g.body.name));
+      expect(groups).toContain(logGroup);
+      expect(app(root).environment.OTEL_EXPORTER_OTLP_ENDPOINT).toBe(
+        `http://${yaml.receivers.otlp.protocols.http.endpoint}`,
+      );
+      expect(app(root).environment.METRICS_EXPORTER).toBe('otlp');
+    }
+  });
+
+  it('matches infra/deploy: appspec container and port, and the hook function built from its files', () => {
+    const appspec = readFileSync(join(INFRA, 'deploy/appspec.yaml'), 'utf8');
+    const hookSource = readFileSync(join(INFRA, 'deploy/hooks/after-allow-test-traffic.mjs'), 'utf8');
+    for (const root of SERVICE_ROOTS) {
+      const { raw } = app(root);
+      expect(appspec).toContain(`ContainerName: ${textOf(raw.name)}`);
+      expect(appspec).toContain(`ContainerPort: ${String((raw.portMappings as Obj[])[0]!.containerPort)}`);
+      const hook = model.instances.find((i) => i.root === root && i.callName === 'deploy_hook')!;
+      const dir = textOf(hook.scope.vars.deploy_dir).replace('${path.root}', join(INFRA, 'envs', root));
+      const zip = model.inRoot(root, 'archive_file', 'data')[0]!;
+      for (const source of blocks(zip.body.source)) expect(existsSync(join(dir, textOf(source.filename)))).toBe(true);
+      const fn = model.inRoot(root, 'aws_lambda_function')[0]!;
+      const [file, exported] = textOf(fn.body.handler).split(/\.(?=[^.]+$)/);
+      expect(blocks(zip.body.source).map((s) => textOf(s.filename))).toContain(`${file}.mjs`);
+      expect(hookSource).toMatch(new RegExp(`export async function ${exported}\\(`));
+      expect(textOf(fn.body.function_name)).toMatch(/^CodeDeployHook_/);
+    }
+  });
+
+  it('names the X-Ray sampling rules after the OTEL_SERVICE_NAME the app reports', () => {
+    for (const root of SERVICE_ROOTS) {
+      const service = app(root).environment.OTEL_SERVICE_NAME;
+      for (const rule of model.inRoot(root, 'aws_xray_sampling_rule'))
+        expect(textOf(rule.body.service_name)).toBe(service);
+    }
+  });
+
+  it('grants object access exactly on the keys the storage service builds', () => {
+    const key = StorageService.prototype.documentObjectKey.call(
+      undefined,
+      '8d3f5a1c-2b4e-4f6a-9c7d-1e2f3a4b5c6d',
+      '0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d',
+    );
+    for (const root of SERVICE_ROOTS) {
+      const policy = model
+        .inRoot(root, 'aws_iam_policy_document', 'data')
+        .find((d) => d.address.endsWith('module.app.data.aws_iam_policy_document.task'))!;
+      const objects = blocks(policy.body.statement).find((s) => textOf(s.sid) === 'DocumentObjects')!;
+      const [resource] = strings(objects.resources);
+      const pattern = resource!.replace(/^\$\{[^}]+\}\//, '');
+      const glob = new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '[^/]+')}$`);
+      expect(glob.test(key), `${root}: ${pattern} vs ${key}`).toBe(true);
+      expect(glob.test(`other/${key}`)).toBe(false);
+    }
+  });
+});
