@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 
@@ -32,7 +33,7 @@ export class LocalPostgres {
     // Loaded only when the local profile needs it: the aws profile never pays for the WASM PostgreSQL.
     const { PGlite } = await import('@electric-sql/pglite');
     const { PGLiteSocketServer } = await import('@electric-sql/pglite-socket');
-    const db = await PGlite.create({ dataDir });
+    const db = await PGlite.create({ dataDir, loadDataDir: await initialCluster(dataDir) });
     // Room for two: the previous client's handler may still be detaching when the next one connects.
     const backend = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 2 });
     await backend.start();
@@ -78,4 +79,11 @@ export class LocalPostgres {
     await this.backend.stop();
     await this.db.close();
   }
+}
+
+/** The cluster `npm install` prepared (src/local/pglite-template.mjs), for a data directory not yet initialised. */
+async function initialCluster(dataDir: string): Promise<Blob | undefined> {
+  const template = join(__dirname, '..', '..', 'node_modules', '.cache', 'navius', 'pglite-template.tar.gz');
+  if (existsSync(join(dataDir, 'PG_VERSION')) || !existsSync(template)) return undefined;
+  return new Blob([await readFile(template)]);
 }
