@@ -3,16 +3,22 @@ import { Logger } from '@nestjs/common';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BusUnavailableError, CacheBus } from './cache.bus';
+import { startRedisCluster, waitFor } from '../../test/support/services';
+import { CacheService } from './cache.service';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const prefix = `t-bus-${randomUUID()}:`;
 const buses: CacheBus[] = [];
+const caches: CacheService[] = [];
 let redis: Redis;
 
 function bus(
-  options: { redisUrl?: string; keyPrefix?: string } = { redisUrl: REDIS_URL, keyPrefix: prefix },
+  options: { redisUrl?: string; keyPrefix?: string; cluster?: boolean } = { redisUrl: REDIS_URL, keyPrefix: prefix },
 ): CacheBus {
-  const created = new CacheBus(options);
+  // The bus rides on the cache room's connections, as CacheModule wires it.
+  const cache = options.redisUrl ? new CacheService(options) : undefined;
+  if (cache) caches.push(cache);
+  const created = new CacheBus(options, cache);
   buses.push(created);
   return created;
 }
@@ -30,6 +36,7 @@ beforeAll(() => {
 
 afterAll(async () => {
   await Promise.all(buses.map((b) => b.onApplicationShutdown()));
+  await Promise.all(caches.map((c) => c.onApplicationShutdown()));
   const keys = await redis.keys(`${prefix}*`);
   if (keys.length > 0) await redis.del(...keys);
   redis.disconnect();
@@ -110,5 +117,28 @@ describe('CacheBus without Redis', () => {
     await alone.stamp('s', 'gone', now - 120_000, 60_000);
     const read = await alone.readStamps('s', now - 60_000);
     expect([...read]).toEqual([['a', now]]);
+  });
+});
+
+describe('CacheBus over a Redis cluster (ElastiCache cluster mode)', () => {
+  it('broadcasts and keeps shared stamps through the cache room cluster client', async () => {
+    const cluster = await startRedisCluster(3);
+    const options = { redisUrl: `redis://127.0.0.1:${cluster.nodes[0]!.port}`, keyPrefix: prefix, cluster: true };
+    const [a, b] = [bus(options), bus(options)];
+    try {
+      const seen = recorder();
+      b.listen('sessions', seen.listener);
+      await waitFor(async () => seen.seen.resyncs > 0, 'the subscription on the cluster');
+      await waitFor(async () => {
+        await a.broadcast('sessions', 'revoke:1').catch(() => undefined);
+        return seen.seen.messages.includes('revoke:1');
+      }, 'a broadcast across the cluster');
+      const at = Date.now();
+      await a.stamp('revocations', 'tenant/user', at, 60_000);
+      expect(await b.readStamps('revocations', 0)).toEqual(new Map([['tenant/user', at]]));
+    } finally {
+      await Promise.all([a, b].map((x) => x.onApplicationShutdown()));
+      await cluster.destroy();
+    }
   });
 });

@@ -1,7 +1,8 @@
 import { Inject, Injectable, Logger, Optional, type OnApplicationShutdown } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisClient } from './cache.connection';
 import { CACHE_MODULE_OPTIONS, type CacheModuleOptions } from './cache.module-definition';
+import { CacheService } from './cache.service';
 
 /** Receives the messages of one channel. */
 export interface BusListener {
@@ -34,15 +35,22 @@ export class CacheBus implements OnApplicationShutdown {
   private readonly prefix: string;
   private readonly listeners = new Map<string, BusListener[]>();
   private readonly localStamps = new Map<string, Map<string, number>>();
-  private readonly redis?: Redis;
-  private readonly subscriber?: Redis;
+  private readonly redis?: RedisClient;
+  private readonly subscriber?: RedisClient;
   private lastWarning = 0;
 
-  constructor(@Optional() @Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions = {}) {
+  constructor(
+    @Optional() @Inject(CACHE_MODULE_OPTIONS) private readonly options: CacheModuleOptions = {},
+    @Optional() cache?: CacheService,
+  ) {
     this.prefix = options.keyPrefix ?? 'navius:';
-    if (!options.redisUrl) return;
-    this.redis = this.connect(options.redisUrl, 'bus');
-    this.subscriber = this.connect(options.redisUrl, 'bus-subscriber');
+    // The cache room's connections: standalone or cluster, TLS, AUTH or IAM tokens, READONLY handling alike.
+    const connections = cache?.redisConnections;
+    if (!connections) return;
+    this.redis = connections.create('navius-bus');
+    this.subscriber = connections.create('navius-bus-subscriber', { subscriber: true });
+    this.redis.on('error', (error: Error) => this.warn('connection', error));
+    this.subscriber.on('error', (error: Error) => this.warn('connection', error));
     this.subscriber.on('message', (channel: string, raw: string) => this.deliverRemote(channel, raw));
     // Subscriptions are re-made on every (re)connect, then listeners resync what the gap may have hidden.
     this.subscriber.on('ready', () => void this.subscribeAll());
@@ -110,7 +118,7 @@ export class CacheBus implements OnApplicationShutdown {
     this.subscriber?.disconnect();
   }
 
-  private async command<T>(operation: string, run: (redis: Redis) => Promise<T>): Promise<T> {
+  private async command<T>(operation: string, run: (redis: RedisClient) => Promise<T>): Promise<T> {
     if (!this.redis || this.redis.status !== 'ready') {
       throw new BusUnavailableError(`redis ${operation} failed: not connected`);
     }
@@ -143,20 +151,6 @@ export class CacheBus implements OnApplicationShutdown {
     if (envelope.o === this.instanceId || typeof envelope.m !== 'string') return;
     const channel = prefixedChannel.slice(this.prefix.length);
     for (const listener of this.listeners.get(channel) ?? []) listener.message(envelope.m);
-  }
-
-  private connect(url: string, name: string): Redis {
-    const client = new Redis(url, {
-      connectionName: name,
-      enableOfflineQueue: false,
-      autoResubscribe: false,
-      maxRetriesPerRequest: 1,
-      commandTimeout: this.options.commandTimeoutMs ?? 250,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 2_000),
-    });
-    client.on('error', (error: Error) => this.warn('connection', error));
-    return client;
   }
 
   // Redis outages are expected and survivable: log at most one warning every 10 s.
