@@ -6,6 +6,7 @@ import {
   NotFoundError,
   UnavailableError,
 } from '../errors/domain-errors';
+import { NETWORK_ERROR_CODES } from '../errors/network-errors';
 
 const logger = new Logger('AwsErrors');
 
@@ -72,15 +73,7 @@ const UNAVAILABLE = new Set([
   'RequestTimeoutException',
   'TimeoutError',
   'AbortError',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  ...NETWORK_ERROR_CODES,
 ]);
 // The service's own setup is wrong (policy, key, bucket, clock, credentials): an operator must act, the caller cannot.
 const MISCONFIGURED = new Set([

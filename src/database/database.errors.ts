@@ -1,5 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { ConflictError, DomainError, InvalidInputError, UnavailableError } from '../errors/domain-errors';
+import { NETWORK_ERROR_CODES } from '../errors/network-errors';
 
 const logger = new Logger('DatabaseErrors');
 
@@ -22,14 +23,7 @@ const CONNECTION_CODES = new Set([
   '57P02',
   '57P03',
   '53300',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
+  ...NETWORK_ERROR_CODES,
   'SELF_SIGNED_CERT_IN_CHAIN',
   'DEPTH_ZERO_SELF_SIGNED_CERT',
   'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
