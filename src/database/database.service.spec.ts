@@ -141,6 +141,22 @@ describe('DatabaseService against the real PostgreSQL', () => {
     expect(written).toHaveLength(0);
   });
 
+  it('survives the server dropping the connection of a transaction between statements: 503, nothing written, still serving', async () => {
+    const db = service({ max: 2 });
+    await db.onModuleInit();
+    const transaction = db.transaction(async (tx) => {
+      await tx.query({ name: 't.tx-insert', text: "INSERT INTO widgets VALUES (900, 'dropped')" });
+      const [own] = await tx.query<{ pid: number }>({ name: 't.pid', text: 'SELECT pg_backend_pid() AS pid' });
+      // The connection dies while the transaction holds it and no statement is running (a restart, a failover).
+      await admin.query('SELECT pg_terminate_backend($1)', [own!.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return tx.query({ name: 't.after', text: 'SELECT 1' });
+    });
+    await expect(transaction).rejects.toBeInstanceOf(UnavailableError);
+    const written = await db.query({ name: 't.dropped', text: 'SELECT id FROM widgets WHERE id = 900' });
+    expect(written).toHaveLength(0);
+  });
+
   it('sends reads to the reader endpoint and writes to the writer', async () => {
     const reader = await freshDatabase();
     try {

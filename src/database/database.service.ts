@@ -116,12 +116,13 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
 
   /** Runs `work` in one transaction on one connection; rolls back on any error. */
   async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
-    let client: PoolClient;
+    let held: HeldClient;
     try {
-      client = await this.guarded(() => this.pool.connect());
+      held = await this.guarded(() => checkOut(this.pool));
     } catch (error) {
       throw mapDatabaseError(error);
     }
+    const { client } = held;
     const tx: Queryable = {
       query: async <Row extends QueryResultRow>(statement: Statement) => {
         try {
@@ -136,12 +137,12 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       await client.query('BEGIN');
       const result = await work(tx);
       await client.query('COMMIT');
-      client.release();
+      held.release();
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      client.release(true);
-      throw mapDatabaseError(error);
+      if (!held.broken) await client.query('ROLLBACK').catch(() => undefined);
+      held.release(true);
+      throw mapDatabaseError(held.broken ?? error);
     }
   }
 
@@ -247,10 +248,10 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   private async migrate(): Promise<void> {
     const dirs = this.options.migrationDirs ?? [];
     if (dirs.length === 0) return;
-    const client = await this.pool.connect();
+    const held = await checkOut(this.pool);
     try {
       const applied = await runner({
-        dbClient: client,
+        dbClient: held.client,
         // Each room keeps its own folder of SQL migrations; applied in timestamp order across folders.
         dir: dirs.map((dir) => join(dir, '*.sql')),
         useGlob: true,
@@ -269,7 +270,36 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       });
       if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     } finally {
-      client.release();
+      held.release(held.broken !== undefined);
     }
   }
+}
+
+/** A connection taken out of the pool, with what happened to its socket while it was out. */
+interface HeldClient {
+  client: PoolClient;
+  /** Set when the connection died while held (server restart, failover, network). */
+  broken?: Error;
+  /** Back to the pool, or destroyed (`true`, or whenever it broke). */
+  release(destroy?: boolean): void;
+}
+
+/**
+ * Takes a connection out of the pool. pg-pool listens for `error` only on idle clients; a held client whose server
+ * goes away emits `error` with nobody listening, which would crash the process. The holder listens until release.
+ */
+async function checkOut(pool: Pool): Promise<HeldClient> {
+  const client = await pool.connect();
+  const held: HeldClient = {
+    client,
+    release: (destroy = false) => {
+      client.removeListener('error', onError);
+      client.release(destroy || held.broken !== undefined);
+    },
+  };
+  const onError = (error: Error) => {
+    held.broken = error;
+  };
+  client.on('error', onError);
+  return held;
 }

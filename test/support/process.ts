@@ -37,8 +37,11 @@ export async function startProcess(env: Record<string, string>): Promise<Service
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   let exitCode: number | null | undefined;
   const exited = new Promise<{ code: number | null; stderr: string; stdout: string }>((resolve) =>
-    child.once('exit', (code) => {
+    child.once('exit', (code, signal) => {
       exitCode = code;
+      // A service that dies on its own (not stopped by the test) leaves its last words in the test output.
+      if (!child.killed)
+        process.stderr.write(`service on port ${port} exited (${code ?? signal}):\n${stderr.slice(-8_000)}\n`);
       resolve({ code, stderr, stdout });
     }),
   );
