@@ -2,6 +2,8 @@
 // default sampling, access log on, real PostgreSQL and Redis) against bare Fastify answering the same JSON from
 // memory, alternating A B A B with autocannon at 50 connections. Targets: ≥ 0.5 × bare Fastify, p99 ≤ 10 ms,
 // start-up to ready ≤ 1.5 s, resident memory under load ≤ 250 MB. Results: bench/results/<date>.json + SVG chart.
+// Every dependency runs outside the service, as in production: PostgreSQL, Redis, an S3-compatible endpoint and
+// the OIDC issuer (the last two served by this script). Start-up is the median of several cold starts.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -14,6 +16,7 @@ import { barChartSvg } from './support/chart.mts';
 import {
   alternate,
   load,
+  median,
   residentMegabytes,
   ROOT,
   saveResults,
@@ -27,9 +30,15 @@ const require = createRequire(import.meta.url);
 const { signLocalToken } = require(
   join(ROOT, 'dist/local/local-issuer.js'),
 ) as typeof import('../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(
-  join(ROOT, 'dist/config/app-config.js'),
-) as typeof import('../src/config/app-config.ts');
+const { LocalIssuer } = require(
+  join(ROOT, 'dist/local/local-issuer.js'),
+) as typeof import('../src/local/local-issuer.ts');
+const { LocalS3 } = require(join(ROOT, 'dist/local/local-s3.js')) as typeof import('../src/local/local-s3.ts');
+
+const TENANT = '3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f';
+const CLIENT = '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d';
+const BUCKET = 'navius-bench';
+const STARTS = 5;
 
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 10);
@@ -45,23 +54,43 @@ const sink = createServer((request, response) => {
 });
 await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
+const s3 = await LocalS3.start({ dataDir, bucket: BUCKET });
+const issuer = await LocalIssuer.start({ dataDir });
 
-const service = await startService({
+const serviceEnv = {
   LOCAL_DATA_DIR: dataDir,
   DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_KEY_PREFIX: `bench-${randomUUID()}:`,
+  S3_ENDPOINT: s3.endpoint,
+  S3_BUCKET: BUCKET,
+  AWS_ACCESS_KEY_ID: 'S3RVER',
+  AWS_SECRET_ACCESS_KEY: 'S3RVER',
+  ENTRA_AUTHORITY_HOST: issuer.authorityHost,
+  ENTRA_TENANT_ID: TENANT,
+  ENTRA_CLIENT_ID: CLIENT,
   LOG_LEVEL: 'info',
   OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
   METRICS_EXPORTER: 'emf',
-});
+};
+// Cold starts to ready (the first one also migrates the fresh database); the last one serves the load.
+const startups: number[] = [];
+let service = await startService(serviceEnv);
+startups.push(service.startupMs);
+while (startups.length < STARTS) {
+  await service.stop();
+  service = await startService(serviceEnv);
+  startups.push(service.startupMs);
+}
+const startupMs = median(startups);
 let bare: Awaited<ReturnType<typeof startBareFastify>> | undefined;
 
 try {
   // A fresh RS256 token in the Entra v2 access-token shape, minted for this run.
   const token = await signLocalToken({
     dataDir,
-    clientId: LOCAL_CLIENT_ID,
+    clientId: CLIENT,
+    tenantId: TENANT,
     roles: ['Documents.Read', 'Documents.Write'],
   });
   const headers = { authorization: `Bearer ${token}` };
@@ -102,13 +131,14 @@ try {
     navius,
     bareFastify: baseline,
     ratio,
-    startupToReadyMs: service.startupMs,
+    startupToReadyMs: startupMs,
+    startupRunsMs: startups,
     residentMemoryUnderLoadMb: peakRss,
     targets: { ratio: 0.5, p99Ms: 10, startupToReadyMs: 1500, residentMemoryMb: 250 },
     meets: {
       ratio: ratio >= 0.5,
       p99Ms: navius.p99Ms <= 10,
-      startupToReadyMs: service.startupMs <= 1500,
+      startupToReadyMs: startupMs <= 1500,
       residentMemoryMb: peakRss <= 250,
     },
     runs,
@@ -132,11 +162,12 @@ try {
   console.log(
     `navius: ${Math.round(navius.requestsPerSecond)} req/s p50 ${navius.p50Ms} ms p99 ${navius.p99Ms} ms\n` +
       `bare fastify: ${Math.round(baseline.requestsPerSecond)} req/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms\n` +
-      `ratio ${ratio} (target ≥ 0.5); start-up to ready ${service.startupMs} ms (≤ 1500); RSS under load ${peakRss} MB (≤ 250)\n` +
+      `ratio ${ratio} (target ≥ 0.5); start-up to ready ${startupMs} ms (median of ${STARTS}; ≤ 1500); RSS under load ${peakRss} MB (≤ 250)\n` +
       `→ ${file}`,
   );
 } finally {
   await Promise.all([service.stop(), bare?.stop()]);
+  await Promise.allSettled([s3.stop(), issuer.stop()]);
   sink.close();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();

@@ -70,7 +70,9 @@ const MAX_DETAIL_ENTRIES = 32;
  */
 export function storableText(value: string | undefined | null, max = MAX_TEXT): string | null {
   if (value === undefined || value === null) return null;
-  return Buffer.from(value.replaceAll('\u0000', '').slice(0, max), 'utf8').toString('utf8');
+  const text = (value.includes('\u0000') ? value.replaceAll('\u0000', '') : value).slice(0, max);
+  // What a UTF-8 round trip does to lone surrogates (a cut may have split a pair), without the round trip.
+  return text.isWellFormed() ? text : text.toWellFormed();
 }
 
 function storableJson(value: unknown, depth: number): JsonValue {

@@ -69,5 +69,15 @@ describe('the audit hash chain link', () => {
     expect(stored.userAgent).toHaveLength(512);
     expect(stored.details).toEqual({ n: null, s: 'q' });
     expect(Number.isNaN(stored.at.getTime())).toBe(false);
+    // A cut through a surrogate pair leaves half of it: replaced, as a UTF-8 round trip through PostgreSQL would.
+    const cut = toStorable({
+      at: new Date(),
+      type: 'x',
+      outcome: 'success',
+      actor: {},
+      userAgent: `${'y'.repeat(511)}😀`,
+    });
+    expect(cut.userAgent).toBe(`${'y'.repeat(511)}\ufffd`);
+    expect(Buffer.from(cut.userAgent!, 'utf8').toString('utf8')).toBe(cut.userAgent);
   });
 });

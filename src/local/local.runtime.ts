@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import type { AppConfig } from '../config/app-config';
-import { LocalIssuer } from './local-issuer';
-import { LocalPostgres } from './local-postgres';
-import { LocalS3 } from './local-s3';
+import type { LocalIssuer } from './local-issuer';
+import type { LocalPostgres } from './local-postgres';
+import type { LocalS3 } from './local-s3';
 
 /**
  * The embedded stand-ins of the `local` profile, started only for what the configuration leaves out:
@@ -20,10 +20,17 @@ export class LocalRuntime {
     if (config.profile !== 'local') throw new Error('The embedded runtime never runs in the aws profile');
     const dataDir = resolve(config.localDataDir);
     const needsDatabase = !config.database.url && !config.database.host;
+    // Each stand-in is loaded only when started (s3rver alone is ~300 modules): a real service costs no start-up.
     const [postgres, s3, issuer] = await Promise.all([
-      needsDatabase ? LocalPostgres.start({ dataDir }) : undefined,
-      config.storage.endpoint ? undefined : LocalS3.start({ dataDir, bucket: config.storage.bucket }),
-      config.entra.tenantId ? undefined : LocalIssuer.start({ dataDir }),
+      needsDatabase
+        ? import('./local-postgres.js').then(({ LocalPostgres }) => LocalPostgres.start({ dataDir }))
+        : undefined,
+      config.storage.endpoint
+        ? undefined
+        : import('./local-s3.js').then(({ LocalS3 }) => LocalS3.start({ dataDir, bucket: config.storage.bucket })),
+      config.entra.tenantId
+        ? undefined
+        : import('./local-issuer.js').then(({ LocalIssuer }) => LocalIssuer.start({ dataDir })),
     ]);
     return new LocalRuntime(dataDir, postgres, s3, issuer);
   }
