@@ -1,41 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../src/config/app-config';
 import { signLocalToken } from '../src/local/local-issuer';
 import { emfProblems } from '../src/observability/emf.exporter';
 import { call, freshDatabase, tempDir } from './support/app';
+import { startOtlpSink, type OtlpSpan } from './support/otlp';
 import { startProcess, type ServiceProcess } from './support/process';
-
-interface OtlpSpan {
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  name: string;
-  kind: number;
-}
-
-/** A loopback OTLP/HTTP (JSON) receiver: what the ADOT collector sidecar is to the service. */
-async function startOtlpSink(): Promise<{ url: string; spans: OtlpSpan[]; server: Server }> {
-  const spans: OtlpSpan[] = [];
-  const server = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    request.on('end', () => {
-      if (request.url === '/v1/traces') {
-        const payload = JSON.parse(body) as {
-          resourceSpans: Array<{ scopeSpans: Array<{ spans: OtlpSpan[] }> }>;
-        };
-        for (const resource of payload.resourceSpans)
-          for (const scope of resource.scopeSpans) spans.push(...scope.spans);
-      }
-      response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, spans, server };
-}
 
 describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs', () => {
   let sink: Awaited<ReturnType<typeof startOtlpSink>>;

@@ -103,6 +103,9 @@ export interface AppConfig {
     tracesExporter: 'otlp' | 'none';
     sampler: Environment['OTEL_TRACES_SAMPLER'];
     samplerRatio: number;
+    /** Where the `xray` sampler reads sampling rules and targets (the collector's awsproxy extension). */
+    xraySamplingEndpoint: string;
+    xraySamplingRulesIntervalS: number;
     metricsExporter: 'emf' | 'otlp' | 'none';
     metricsIntervalMs: number;
     debugLogSampleRate: number;
@@ -331,6 +334,8 @@ function toAppConfig(env: Environment): AppConfig {
         env.OTEL_TRACES_EXPORTER ?? (env.APP_PROFILE === 'aws' || env.OTEL_EXPORTER_OTLP_ENDPOINT ? 'otlp' : 'none'),
       sampler: env.OTEL_TRACES_SAMPLER,
       samplerRatio: env.OTEL_TRACES_SAMPLER_ARG,
+      xraySamplingEndpoint: env.XRAY_SAMPLING_ENDPOINT,
+      xraySamplingRulesIntervalS: env.XRAY_SAMPLING_RULES_INTERVAL_S,
       metricsExporter: env.METRICS_EXPORTER ?? (env.APP_PROFILE === 'aws' ? 'emf' : 'none'),
       metricsIntervalMs: env.METRICS_EXPORT_INTERVAL_MS,
       debugLogSampleRate: env.LOG_DEBUG_SAMPLE_RATE,

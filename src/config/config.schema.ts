@@ -156,9 +156,13 @@ export const environmentSchema = z.object({
       'parentbased_always_on',
       'parentbased_always_off',
       'parentbased_traceidratio',
+      // X-Ray centralized sampling: the rules and quotas set in X-Ray, through the ADOT collector's awsproxy.
+      'xray',
     ])
     .default('parentbased_traceidratio'),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.05),
+  XRAY_SAMPLING_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://localhost:2000'),
+  XRAY_SAMPLING_RULES_INTERVAL_S: int(10, 86_400).default(300),
   METRICS_EXPORTER: z.enum(['emf', 'otlp', 'none']).optional(),
   METRICS_EXPORT_INTERVAL_MS: int(1_000, 3_600_000).default(60_000),
   LOG_DEBUG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(0),

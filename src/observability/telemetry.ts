@@ -14,8 +14,9 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { AWSXRayRemoteSampler } from '@opentelemetry/sampler-aws-xray';
 import { awsEcsDetector } from '@opentelemetry/resource-detector-aws';
-import { defaultResource, detectResources, resourceFromAttributes } from '@opentelemetry/resources';
+import { defaultResource, detectResources, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
 import {
   AlwaysOffSampler,
@@ -90,7 +91,7 @@ export function startTelemetry(config: TelemetryConfig): void {
     spanProcessors.length > 0
       ? new TracerProvider({
           resource,
-          sampler: samplerOf(config),
+          sampler: samplerOf(config, resource),
           idGenerator: new XRayContinuingIdGenerator(),
           spanProcessors,
         })
@@ -109,9 +110,18 @@ export async function shutdownTelemetry(): Promise<void> {
   await Promise.all([stopping.tracerProvider?.shutdown(), stopping.meterProvider?.shutdown()]);
 }
 
-function samplerOf(config: TelemetryConfig): Sampler {
+function samplerOf(config: TelemetryConfig, resource: Resource): Sampler {
   const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
   switch (config.sampler) {
+    case 'xray':
+      // Parent-based: a sampled (or not) caller decides; otherwise X-Ray's rules, matched on service name, method,
+      // path and host, with their reservoirs and fixed rates (1 request/s + 5 % until the rules have arrived).
+      return new AWSXRayRemoteSampler({
+        // The sampler is built against the 2.x SDK; it reads only the resource's attributes.
+        resource: resource as unknown as ConstructorParameters<typeof AWSXRayRemoteSampler>[0]['resource'],
+        endpoint: config.xraySamplingEndpoint,
+        pollingInterval: config.xraySamplingRulesIntervalS,
+      }) as unknown as Sampler;
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':

@@ -145,6 +145,9 @@ describe('local stack (docker/compose.yaml) and the ADOT collector configuration
     expect(collector.service.pipelines.metrics?.exporters).toEqual(['awsemf']);
     expect(collector.exporters).toHaveProperty(['debug']);
     expect(JSON.stringify(collector.receivers)).not.toContain('0.0.0.0');
+    // OTEL_TRACES_SAMPLER=xray reads X-Ray's sampling rules through the sidecar, on the loopback too.
+    expect(collector.service.extensions).toContain('awsproxy');
+    expect(collector.extensions).toMatchObject({ awsproxy: { endpoint: '127.0.0.1:2000' } });
     for (const pipeline of Object.values(collector.service.pipelines))
       expect(pipeline.processors[0]).toBe('memory_limiter');
   });
@@ -155,6 +158,7 @@ describe('local stack (docker/compose.yaml) and the ADOT collector configuration
     expect(local.service.pipelines.metrics).toMatchObject({ receivers: ['otlp'], exporters: ['debug'] });
     expect(local.service.pipelines.traces?.processors).toEqual(collector.service.pipelines.traces?.processors);
     expect(JSON.stringify(local.receivers)).toContain('0.0.0.0:4318');
+    expect(local.service.extensions).toEqual(['health_check']);
   });
 
   it('publishes exactly the metric catalogue: its namespace, each metric once, with its own dimensions and roll-ups of them', () => {
