@@ -22,6 +22,7 @@ const AFTER_APPLY: Record<string, string> = {
   AWS_REGION: 'eu-west-1',
   ENTRA_CLIENT_ID: '6b1d3f5a-7c9e-4b2d-8f0a-1c3e5a7b9d2f',
   REDIS_URL: 'rediss://:token@clustercfg.navius.abcdef.euw1.cache.amazonaws.com:6379',
+  S3_EVENTS_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/333333333333/navius-prod-document-events',
 };
 
 interface Container {
@@ -190,6 +191,41 @@ describe('the ECS task definition against the service configuration (src/config)
       const service = app(root).environment.OTEL_SERVICE_NAME;
       for (const rule of model.inRoot(root, 'aws_xray_sampling_rule'))
         expect(textOf(rule.body.service_name)).toBe(service);
+    }
+  });
+
+  it('consumes the bucket events where uploads land, with receive/delete rights on that queue only', () => {
+    const taskPolicy = (root: string) =>
+      model
+        .inRoot(root, 'aws_iam_policy_document', 'data')
+        .find((d) => d.address.endsWith('module.app.data.aws_iam_policy_document.task'))!;
+    for (const root of ['dev', 'staging', 'prod']) {
+      const { environment } = app(root);
+      expect(textOf(environment.S3_EVENTS_QUEUE_URL as never), root).toContain('module.documents.events_queue_url');
+      const events = blocks(taskPolicy(root).body.statement).find((s) => textOf(s.sid) === 'DocumentEvents');
+      expect(events, root).toBeDefined();
+      expect(strings(events!.actions).sort()).toEqual([
+        'sqs:ChangeMessageVisibility',
+        'sqs:DeleteMessage',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+      ]);
+      expect(strings(events!.resources).join(), root).toContain('module.documents.events_queue_arn');
+      const decrypt = blocks(taskPolicy(root).body.statement).find((s) => textOf(s.sid) === 'DocumentEventsEncryption');
+      expect(strings(decrypt!.actions)).toEqual(['kms:Decrypt']);
+    }
+    // The DR region's replica sends no events: no consumer, no rights.
+    expect(app('dr').environment.S3_EVENTS_QUEUE_URL).toBeUndefined();
+    const dr = blocks(taskPolicy('dr').body.statement).map((s) => textOf(s.sid));
+    expect(dr).not.toContain('DocumentEvents');
+  });
+
+  it('samples traces by the X-Ray rules, read through the sidecar on the task loopback', () => {
+    for (const root of SERVICE_ROOTS) {
+      const { environment } = app(root);
+      expect(environment.OTEL_TRACES_SAMPLER).toBe('xray');
+      expect(environment.XRAY_SAMPLING_ENDPOINT).toBe('http://127.0.0.1:2000');
+      expect(model.inRoot(root, 'aws_xray_sampling_rule').length, root).toBeGreaterThan(0);
     }
   });
 

@@ -133,6 +133,10 @@ module "app" {
     kms_key_arn      = data.aws_kms_alias.documents.target_key_arn
     key_pattern      = "tenants/*/documents/*"
     access_point_arn = null
+    # The replica bucket sends no events here: uploads land in the primary region.
+    events_queue_url   = null
+    events_queue_arn   = null
+    events_kms_key_arn = null
   }
 
   entra = {

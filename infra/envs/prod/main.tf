@@ -202,11 +202,14 @@ module "app" {
   redis_secret_kms_key_arn = module.kms.key_arns["elasticache"]
 
   documents = {
-    bucket_name      = module.documents.bucket_id
-    bucket_arn       = module.documents.bucket_arn
-    kms_key_arn      = module.kms.key_arns["s3"]
-    key_pattern      = module.documents.document_key_pattern
-    access_point_arn = module.documents.access_point_arn
+    bucket_name        = module.documents.bucket_id
+    bucket_arn         = module.documents.bucket_arn
+    kms_key_arn        = module.kms.key_arns["s3"]
+    key_pattern        = module.documents.document_key_pattern
+    access_point_arn   = module.documents.access_point_arn
+    events_queue_url   = module.documents.events_queue_url
+    events_queue_arn   = module.documents.events_queue_arn
+    events_kms_key_arn = module.kms.key_arns["notifications"]
   }
 
   entra = {

@@ -11,7 +11,10 @@ locals {
   log_prefix     = "/navius/${var.environment}"
 
   # Names from src/config/config.schema.ts and ARCHITECTURE.md; REDIS_URL carries the AUTH token and comes from Secrets Manager.
-  app_environment = [
+  # With the bucket's event queue, uploads become available from S3's ObjectCreated events even without a complete call.
+  # Traces are sampled by the observability module's X-Ray rules (health never, writes and reads at their rates), read
+  # through the collector sidecar's awsproxy: rates change in X-Ray without a deployment.
+  app_environment = concat([
     { name = "APP_PROFILE", value = "aws" },
     { name = "PORT", value = tostring(var.container_port) },
     { name = "LOG_LEVEL", value = var.log_level },
@@ -30,10 +33,12 @@ locals {
     { name = "OTEL_SERVICE_NAME", value = "navius" },
     { name = "OTEL_EXPORTER_OTLP_ENDPOINT", value = "http://127.0.0.1:4318" },
     { name = "OTEL_EXPORTER_OTLP_PROTOCOL", value = "http/protobuf" },
-    { name = "OTEL_TRACES_SAMPLER", value = "parentbased_traceidratio" },
-    { name = "OTEL_TRACES_SAMPLER_ARG", value = tostring(var.trace_sample_ratio) },
+    { name = "OTEL_TRACES_SAMPLER", value = "xray" },
+    { name = "XRAY_SAMPLING_ENDPOINT", value = "http://127.0.0.1:2000" },
     { name = "METRICS_EXPORTER", value = "otlp" },
-  ]
+    ], var.documents.events_queue_url == null ? [] : [
+    { name = "S3_EVENTS_QUEUE_URL", value = var.documents.events_queue_url },
+  ])
 
   container_definitions = [
     {
@@ -327,6 +332,33 @@ data "aws_iam_policy_document" "task" {
       test     = "StringEquals"
       variable = "kms:ViaService"
       values   = ["s3.${local.region}.amazonaws.com"]
+    }
+  }
+
+  # The consumer of the bucket's object events: receive, delete when applied, extend while applying; nothing else.
+  dynamic "statement" {
+    for_each = var.documents.events_queue_arn == null ? [] : [var.documents.events_queue_arn]
+
+    content {
+      sid       = "DocumentEvents"
+      actions   = ["sqs:ChangeMessageVisibility", "sqs:DeleteMessage", "sqs:GetQueueAttributes", "sqs:ReceiveMessage"]
+      resources = [statement.value]
+    }
+  }
+
+  dynamic "statement" {
+    for_each = var.documents.events_kms_key_arn == null ? [] : [var.documents.events_kms_key_arn]
+
+    content {
+      sid       = "DocumentEventsEncryption"
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+
+      condition {
+        test     = "StringEquals"
+        variable = "kms:ViaService"
+        values   = ["sqs.${local.region}.amazonaws.com"]
+      }
     }
   }
 

@@ -174,13 +174,16 @@ variable "redis_secret_kms_key_arn" {
 }
 
 variable "documents" {
-  description = "Documents bucket: name and ARN, its SSE-KMS key, the object key pattern and the app's access point (or null)."
+  description = "Documents bucket: name and ARN, its SSE-KMS key, the object key pattern, the app's access point (or null), and the queue of its object events with that queue's KMS key (or nulls: no event consumer)."
   type = object({
-    bucket_name      = string
-    bucket_arn       = string
-    kms_key_arn      = string
-    key_pattern      = string
-    access_point_arn = string
+    bucket_name        = string
+    bucket_arn         = string
+    kms_key_arn        = string
+    key_pattern        = string
+    access_point_arn   = string
+    events_queue_url   = optional(string)
+    events_queue_arn   = optional(string)
+    events_kms_key_arn = optional(string)
   })
 }
 
@@ -190,17 +193,6 @@ variable "entra" {
     tenant_id = string
     client_id = string
   })
-}
-
-variable "trace_sample_ratio" {
-  description = "OTEL_TRACES_SAMPLER_ARG: share of new traces sampled (parentbased_traceidratio)."
-  type        = number
-  default     = 0.05
-
-  validation {
-    condition     = var.trace_sample_ratio >= 0 && var.trace_sample_ratio <= 1
-    error_message = "trace_sample_ratio must be between 0 and 1."
-  }
 }
 
 variable "tags" {

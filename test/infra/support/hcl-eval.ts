@@ -174,6 +174,26 @@ export function evaluate(source: string, scope: Scope): Value {
       .filter((item) => item !== '')
       .map((item) => evaluate(item, scope));
   }
+  if (text.startsWith('{') && matchingClose(text, 0) === text.length - 1) {
+    // An object literal: `{ name = "X", value = var.y }`, entries split by commas or new lines.
+    const entries = splitTopLevel(text.slice(1, -1), ',')
+      .flatMap((part) => splitTopLevel(part, '\n'))
+      .filter((entry) => entry !== '');
+    const object: Obj = {};
+    for (const entry of entries) {
+      const [key, value] = splitTopLevel(entry, ' = ');
+      if (!key || value === undefined) return new Expr(text);
+      object[key.replace(/^"|"$/g, '')] = evaluate(value, scope);
+    }
+    return object;
+  }
+  const joined = /^concat\((.*)\)$/s.exec(text);
+  if (joined && matchingClose(text, 'concat'.length) === text.length - 1) {
+    const lists = splitTopLevel(joined[1]!, ',')
+      .filter((item) => item !== '')
+      .map((item) => evaluate(item, scope));
+    return lists.every(Array.isArray) ? lists.flat() : new Expr(text);
+  }
   const call = /^(toset|tolist|tostring|tonumber|distinct)\((.*)\)$/s.exec(text);
   if (call && matchingClose(text, call[1]!.length) === text.length - 1) {
     const argument = evaluate(call[2]!, scope);
@@ -249,7 +269,8 @@ function traverse(text: string, scope: Scope): Value {
   for (const segment of rest) {
     if (isExpr(value)) return new Expr(`${value.text}.${rest.join('.')}`);
     if (Array.isArray(value) && typeof segment === 'number') value = value[segment] ?? new Expr(text);
-    else if (isObj(value) && typeof segment === 'string') value = value[segment] ?? new Expr(text);
+    // An attribute set to null is null (not unknown): `x == null` conditions must see it.
+    else if (isObj(value) && typeof segment === 'string') value = segment in value ? value[segment]! : new Expr(text);
     else return new Expr(text);
   }
   return value;
