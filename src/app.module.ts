@@ -89,6 +89,7 @@ export class AppModule {
           database: config.database.name,
           password: config.database.password,
           iamAuth: config.database.iamAuth,
+          passwordSecret: config.database.passwordSecret,
           ssl: config.database.sslMode
             ? { mode: config.database.sslMode, caFile: config.database.sslCaFile }
             : undefined,

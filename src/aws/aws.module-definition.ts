@@ -2,7 +2,8 @@ import { ConfigurableModuleBuilder } from '@nestjs/common';
 import type { AwsPriceTable } from './aws.pricing';
 
 /** The AWS services the rooms talk to; each gets its own endpoint override, breaker and metric label. */
-export type AwsService = 's3' | 'sts' | 'kms' | 'rds' | 'elasticache' | 'cloudwatch' | 'logs' | 'xray';
+export type AwsService =
+  's3' | 'sts' | 'kms' | 'sqs' | 'secretsmanager' | 'rds' | 'elasticache' | 'cloudwatch' | 'logs' | 'xray';
 
 /** Static credentials: the embedded endpoint and tests only, never real keys in configuration. */
 export interface AwsStaticCredentials {

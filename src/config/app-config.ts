@@ -19,6 +19,8 @@ export interface AppConfig {
     name?: string;
     password?: string;
     iamAuth: boolean;
+    /** DATABASE_PASSWORD_SECRET_ARN: the password read from Secrets Manager at run time (rotation without restart). */
+    passwordSecret?: { secretId: string; refreshAfterSeconds: number };
     poolMax: number;
     statementTimeoutMs: number;
     connectTimeoutMs: number;
@@ -61,7 +63,7 @@ export interface AppConfig {
     useFipsEndpoint: boolean;
     useDualstackEndpoint: boolean;
     /** AWS_ENDPOINT_URL_<SERVICE>, else AWS_ENDPOINT_URL (S3's is `storage.endpoint`). */
-    endpoints: { sts?: string; kms?: string; sqs?: string };
+    endpoints: { sts?: string; kms?: string; sqs?: string; secretsmanager?: string };
     circuitFailureThreshold: number;
     circuitHalfOpenMs: number;
     /** AWS_PRICE_TABLE: micro-USD per request, merged over the published S3/KMS prices. */
@@ -183,6 +185,15 @@ function awsProfileProblems(env: Environment): string[] {
   return problems;
 }
 
+/** One source of the database password at a time. */
+function databasePasswordProblems(env: Environment): string[] {
+  if (!env.DATABASE_PASSWORD_SECRET_ARN) return [];
+  const problems: string[] = [];
+  if (env.DATABASE_IAM_AUTH) problems.push('DATABASE_PASSWORD_SECRET_ARN: not with DATABASE_IAM_AUTH (choose one)');
+  if (env.DATABASE_PASSWORD) problems.push('DATABASE_PASSWORD_SECRET_ARN: not with DATABASE_PASSWORD (choose one)');
+  return problems;
+}
+
 function shutdownProblems(env: Environment): string[] {
   // Draining longer than the deadline would end every shutdown at the deadline, with exit code 1.
   return env.SHUTDOWN_DRAIN_DELAY_MS >= env.SHUTDOWN_TIMEOUT_MS
@@ -247,6 +258,12 @@ function toAppConfig(env: Environment): AppConfig {
       name: env.DATABASE_NAME,
       password: env.DATABASE_PASSWORD,
       iamAuth: env.DATABASE_IAM_AUTH,
+      passwordSecret: env.DATABASE_PASSWORD_SECRET_ARN
+        ? {
+            secretId: env.DATABASE_PASSWORD_SECRET_ARN,
+            refreshAfterSeconds: env.DATABASE_PASSWORD_SECRET_REFRESH_SECONDS,
+          }
+        : undefined,
       poolMax: env.DATABASE_POOL_MAX,
       statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
       connectTimeoutMs: env.DATABASE_CONNECT_TIMEOUT_MS,
@@ -297,6 +314,7 @@ function toAppConfig(env: Environment): AppConfig {
         sts: env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL,
         kms: env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL,
         sqs: env.AWS_ENDPOINT_URL_SQS ?? env.AWS_ENDPOINT_URL,
+        secretsmanager: env.AWS_ENDPOINT_URL_SECRETSMANAGER ?? env.AWS_ENDPOINT_URL,
       },
       circuitFailureThreshold: env.AWS_CIRCUIT_FAILURE_THRESHOLD,
       circuitHalfOpenMs: env.AWS_CIRCUIT_HALF_OPEN_MS,
@@ -375,6 +393,7 @@ export function parseConfig(source: Record<string, string | undefined>): AppConf
     ...(env.APP_PROFILE === 'aws' ? awsProfileProblems(env) : []),
     ...entraProblems(env),
     ...shutdownProblems(env),
+    ...databasePasswordProblems(env),
   ];
   if (problems.length > 0) throw new ConfigError(problems);
   return toAppConfig(env);

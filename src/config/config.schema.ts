@@ -45,6 +45,8 @@ export const environmentSchema = z.object({
   DATABASE_NAME: z.string().min(1).optional(),
   DATABASE_PASSWORD: z.string().min(1).optional(),
   DATABASE_IAM_AUTH: bool.default(false),
+  DATABASE_PASSWORD_SECRET_ARN: z.string().min(1).optional(),
+  DATABASE_PASSWORD_SECRET_REFRESH_SECONDS: int(60, 86_400).default(900),
   DATABASE_POOL_MAX: int(1, 1000).default(10),
   DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DATABASE_CONNECT_TIMEOUT_MS: int(100, 600_000).default(3_000),
@@ -97,6 +99,7 @@ export const environmentSchema = z.object({
   AWS_ENDPOINT_URL_STS: z.url({ protocol: /^https?$/ }).optional(),
   AWS_ENDPOINT_URL_KMS: z.url({ protocol: /^https?$/ }).optional(),
   AWS_ENDPOINT_URL_SQS: z.url({ protocol: /^https?$/ }).optional(),
+  AWS_ENDPOINT_URL_SECRETSMANAGER: z.url({ protocol: /^https?$/ }).optional(),
   AWS_CIRCUIT_FAILURE_THRESHOLD: int(1, 1_000).default(5),
   AWS_CIRCUIT_HALF_OPEN_MS: int(100, 3_600_000).default(10_000),
   AWS_PRICE_TABLE: z

@@ -42,6 +42,16 @@ describe('database and cache configuration', () => {
     expect(problemsOf({ DATABASE_SSL_MODE: 'disable', REDIS_URL: 'redis://127.0.0.1:6379' })).toEqual([]);
   });
 
+  it('reads the database password from a Secrets Manager secret, as the only source of it', () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-1a2b3c-AbCdEf';
+    const config = parseConfig({ ...AWS, DATABASE_IAM_AUTH: 'false', DATABASE_PASSWORD_SECRET_ARN: secret });
+    expect(config.database.passwordSecret).toEqual({ secretId: secret, refreshAfterSeconds: 900 });
+    expect(problemsOf({ ...AWS, DATABASE_PASSWORD_SECRET_ARN: secret, DATABASE_PASSWORD: 'x' })).toEqual([
+      'DATABASE_PASSWORD_SECRET_ARN: not with DATABASE_IAM_AUTH (choose one)',
+      'DATABASE_PASSWORD_SECRET_ARN: not with DATABASE_PASSWORD (choose one)',
+    ]);
+  });
+
   it('needs the user and cache name for ElastiCache IAM auth', () => {
     expect(problemsOf({ REDIS_IAM_AUTH: 'true' }).map((problem) => problem.split(':')[0])).toEqual([
       'REDIS_IAM_AUTH',

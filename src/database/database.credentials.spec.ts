@@ -1,4 +1,7 @@
 import { Logger } from '@nestjs/common';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Client } from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPostgres, type PostgresServer } from '../../test/support/services';
 import { AwsClientFactory } from '../aws/aws.client-factory';
@@ -126,6 +129,99 @@ describe('DatabaseService with IAM auth against a PostgreSQL that demands a pass
       await expect(failing.ping()).rejects.toBeInstanceOf(UnavailableError);
     } finally {
       await Promise.all([wrong.onApplicationShutdown(), failing.onApplicationShutdown()]);
+    }
+  });
+});
+
+/**
+ * Secrets Manager's GetSecretValue as the SDK speaks it (JSON protocol, `X-Amz-Target`), on loopback: the secret's
+ * value is whatever the test last rotated it to.
+ */
+async function startSecretsManager(secretId: string, initial: string) {
+  const state = { value: initial, reads: 0 };
+  const server: Server = createServer((request, response) => {
+    let body = '';
+    request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    request.on('end', () => {
+      const asked = (JSON.parse(body) as { SecretId?: string }).SecretId;
+      if (request.headers['x-amz-target'] !== 'secretsmanager.GetSecretValue' || asked !== secretId) {
+        response.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify({ __type: 'ResourceNotFoundException', message: 'no such secret' }));
+        return;
+      }
+      state.reads++;
+      response.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+      response.end(
+        JSON.stringify({ ARN: secretId, Name: 'navius-db', SecretString: state.value, VersionId: `v${state.reads}` }),
+      );
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { state, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => server.close() };
+}
+
+describe('DatabaseService with the password in Secrets Manager, rotated under it', () => {
+  const SECRET = 'arn:aws:secretsmanager:eu-west-1:111122223333:secret:rds!db-navius-AbCdEf';
+  const ROTATED = 'rotated-password-2';
+  let server: PostgresServer;
+  let secrets: Awaited<ReturnType<typeof startSecretsManager>>;
+
+  beforeAll(async () => {
+    Logger.overrideLogger(false);
+    server = await startPostgres({ password: PASSWORD });
+    // The shape RDS-managed secrets have: JSON with username and password.
+    secrets = await startSecretsManager(SECRET, JSON.stringify({ username: 'postgres', password: PASSWORD }));
+  });
+  afterAll(async () => {
+    secrets.close();
+    await server.destroy();
+  });
+
+  it('reads the secret once for N connections, and again as soon as the server refuses a rotated password', async () => {
+    const aws = AwsClientFactory.standalone({
+      region: 'eu-west-1',
+      credentials: { static: { accessKeyId: 'AKIDEXAMPLEEXAMPLE01', secretAccessKey: 'not-a-real-secret' } },
+      endpoints: { secretsmanager: secrets.url },
+    });
+    const database = new DatabaseService(
+      {
+        host: '127.0.0.1',
+        port: server.port,
+        user: 'postgres',
+        database: 'postgres',
+        max: 4,
+        passwordSecret: { secretId: SECRET },
+      },
+      aws,
+    );
+    try {
+      const pids = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          database.query<{ pid: number }>({ name: 't.pid', text: 'SELECT pg_backend_pid() AS pid FROM pg_sleep(0.2)' }),
+        ),
+      );
+      expect(new Set(pids.map(([row]) => row?.pid)).size).toBe(4);
+      expect(secrets.state.reads).toBe(1);
+
+      // Rotation: the server takes the new password, the secret holds it, the pool's connections are cut.
+      const admin = new Client({ connectionString: server.url() });
+      await admin.connect();
+      await admin.query(`ALTER ROLE postgres PASSWORD '${ROTATED}'`);
+      secrets.state.value = JSON.stringify({ username: 'postgres', password: ROTATED });
+      await admin.query(
+        'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND datname IS NOT NULL',
+      );
+      await admin.end().catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+
+      // The first new connection is refused with the cached password; the read is retried with the fresh one.
+      const [row] = await database.read<{ ok: number }>({ name: 't.after-rotation', text: 'SELECT 1 AS ok' });
+      expect(row?.ok).toBe(1);
+      expect(secrets.state.reads).toBe(2);
+      await database.query({ name: 't.write-after-rotation', text: 'SELECT 2' });
+      expect(secrets.state.reads).toBe(2);
+    } finally {
+      await database.onApplicationShutdown();
     }
   });
 });

@@ -48,6 +48,12 @@ export function isConnectionFailure(error: unknown): boolean {
   return CONNECTION_MESSAGES.test(error.message ?? '');
 }
 
+/** True when the server refused the service's login (wrong or rotated password, expired IAM token). */
+export function isAuthenticationFailure(error: unknown): boolean {
+  const code = isPgLikeError(error) ? error.code : undefined;
+  return code === '28P01' || code === '28000';
+}
+
 /** Maps a pg driver error to the domain error the filter understands; anything else (a bug) passes unchanged. */
 export function mapDatabaseError(error: unknown): unknown {
   if (error instanceof DomainError) return error;

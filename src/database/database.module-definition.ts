@@ -21,6 +21,15 @@ export interface DatabaseIamAuthOptions {
   refreshAfterSeconds?: number;
 }
 
+export interface DatabasePasswordSecretOptions {
+  /** ARN or name of the secret: JSON with a `password` member (RDS-managed, rotation functions) or the bare password. */
+  secretId: string;
+  /** A fetched password is reused for new connections this long, seconds; a refused one is dropped at once. Default 900. */
+  refreshAfterSeconds?: number;
+  /** Reads the password; default: Secrets Manager through the AwsModule's client factory. */
+  fetch?: () => Promise<string>;
+}
+
 export interface DatabaseModuleOptions {
   /** postgres:// connection string; when set, host/port/user/database/password are ignored. */
   connectionString?: string;
@@ -32,8 +41,13 @@ export interface DatabaseModuleOptions {
   user?: string;
   /** Database name. */
   database?: string;
-  /** Static password (or Secrets Manager's, injected by ECS). Ignored with iamAuth. Default: none. */
+  /** Static password (or Secrets Manager's, injected by ECS). Ignored with iamAuth or passwordSecret. Default: none. */
   password?: string;
+  /**
+   * The password read from Secrets Manager at run time, so a rotated secret is picked up without a restart: cached,
+   * re-read after `refreshAfterSeconds` and as soon as the server refuses it. Ignored with iamAuth. Default: none.
+   */
+  passwordSecret?: DatabasePasswordSecretOptions;
   /** RDS IAM authentication: each new connection's password is a cached, short-lived IAM token. Default off. */
   iamAuth?: boolean | DatabaseIamAuthOptions;
   /** TLS of every connection, writer and reader. Default `{ mode: 'disable' }`. */

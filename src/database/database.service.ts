@@ -12,11 +12,12 @@ import { RateLimiter } from 'limiter';
 import { join } from 'node:path';
 import { runner } from 'node-pg-migrate';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsClientFactory } from '../aws/aws.client-factory';
 import { UnavailableError } from '../errors/domain-errors';
 import { poolConfig, readerTarget, writerTarget, type ConnectionTarget } from './database.connection';
-import { IamTokenCache, rdsTokenSigner } from './database.credentials';
-import { isConnectionFailure, mapDatabaseError } from './database.errors';
+import { IamTokenCache, rdsTokenSigner, secretsManagerPassword, SharedCredential } from './database.credentials';
+import { isAuthenticationFailure, isConnectionFailure, mapDatabaseError } from './database.errors';
 import { DATABASE_MODULE_OPTIONS, type DatabaseModuleOptions } from './database.module-definition';
 
 /** One named statement: the name labels metrics and slow-query logs, never the values. */
@@ -40,8 +41,8 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   readonly pool: Pool;
   /** The reader endpoint's pool, when one is configured. */
   readonly readerPool?: Pool;
-  /** The shared IAM token of new connections, with DATABASE_IAM_AUTH. */
-  readonly iamTokens?: IamTokenCache;
+  /** The shared password of new connections: an IAM token (DATABASE_IAM_AUTH) or a Secrets Manager secret. */
+  readonly credential?: SharedCredential;
   private readonly breaker: CircuitBreakerPolicy;
   private breakerOpenedAt = 0;
   private readonly queryDuration: Histogram;
@@ -52,7 +53,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   ) {
     const writer = writerTarget(options);
     const reader = readerTarget(options, writer);
-    this.iamTokens = this.createIamTokens(writer, aws);
+    this.credential = this.createIamTokens(writer, aws) ?? this.createSecretPassword(aws);
     const password = this.passwordOf(writer);
     // One budget for both pools: the IAM limit is per RDS instance, and every connection comes from this process.
     const limiter = new RateLimiter({
@@ -120,6 +121,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     try {
       held = await this.guarded(() => checkOut(this.pool));
     } catch (error) {
+      this.refusedCredential(error);
       throw mapDatabaseError(error);
     }
     const { client } = held;
@@ -185,6 +187,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     try {
       return (await pool.query<Row>(config)).rows;
     } catch (error) {
+      this.refusedCredential(error);
       // pg-pool has already discarded the broken connection; the retry gets another one.
       if (!retryable || !isConnectionFailure(error)) throw error;
       this.logger.warn(`read ${statement.name} retried once on a new connection: ${(error as Error).message}`);
@@ -230,15 +233,35 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     return new IamTokenCache(signer, (settings.refreshAfterSeconds ?? 600) * 1000);
   }
 
-  /** The pool's password: the cached IAM token (a signing failure is a 503, logged), else the static one. */
+  /** Secrets Manager's password, when a secret is configured (IAM auth wins over it). */
+  private createSecretPassword(aws?: AwsClientFactory): SharedCredential | undefined {
+    const secret = this.options.passwordSecret;
+    if (!secret || this.options.iamAuth) return undefined;
+    let fetch = secret.fetch;
+    if (!fetch) {
+      if (!aws)
+        throw new Error('DATABASE_PASSWORD_SECRET_ARN needs AwsModule (shared credentials) or passwordSecret.fetch');
+      fetch = secretsManagerPassword(aws.create(SecretsManagerClient, { service: 'secretsmanager' }), secret.secretId);
+    }
+    return new SharedCredential(fetch, (secret.refreshAfterSeconds ?? 900) * 1000);
+  }
+
+  /** The server refused the shared credential (a rotated secret, an expired token): the next connection fetches anew. */
+  private refusedCredential(error: unknown): void {
+    if (this.credential && isAuthenticationFailure(error)) this.credential.invalidate();
+  }
+
+  /** The pool's password: the shared credential (a fetch failure is a 503, logged), else the static one. */
   private passwordOf(writer: ConnectionTarget): string | (() => Promise<string>) | undefined {
-    const tokens = this.iamTokens;
-    if (!tokens) return writer.password;
+    const credential = this.credential;
+    if (!credential) return writer.password;
+    const what =
+      credential instanceof IamTokenCache ? 'sign an RDS IAM auth token' : 'read the database password secret';
     return async () => {
       try {
-        return await tokens.token();
+        return await credential.value();
       } catch (error) {
-        this.logger.error(`could not sign an RDS IAM auth token: ${(error as Error).message}`);
+        this.logger.error(`could not ${what}: ${(error as Error).message}`);
         throw new UnavailableError('database', 5, { cause: error });
       }
     };

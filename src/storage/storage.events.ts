@@ -114,9 +114,8 @@ export class StorageEvents implements OnApplicationBootstrap, OnApplicationShutd
 }
 
 /**
- * An SQS client with the storage room's credentials (the AWS core's shared ones unless static keys are given) and
- * the core's retries, timeouts, circuit breaker (`sqs`) and call metrics. The factory's own `create` covers only
- * the services it lists, which do not include SQS yet.
+ * An SQS client from the AWS core's factory (retries, timeouts, circuit breaker `sqs`, call metrics) with the
+ * storage room's credentials, in the queue's own region.
  */
 function sqsClient(
   SQSClientClass: typeof SQSClient,
@@ -125,21 +124,12 @@ function sqsClient(
   waitSeconds: number,
 ): SQSClient {
   const factory = clients.factory;
-  const settings = factory.settings;
-  const client = new SQSClientClass({
-    region: /^https:\/\/sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1] ?? settings.region,
+  return factory.create(SQSClientClass, {
+    service: 'sqs',
+    region: /^https:\/\/sqs[.-]([a-z0-9-]+)\.amazonaws\.com/.exec(queueUrl)?.[1],
     endpoint: clients.options.eventsEndpoint,
-    credentials: clients.credentials.provider,
-    retryMode: settings.retryMode,
-    maxAttempts: settings.maxAttempts,
-    requestHandler: {
-      connectionTimeout: settings.connectionTimeoutMs,
-      // A long poll holds the request open for up to waitSeconds.
-      requestTimeout: waitSeconds * 1000 + settings.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
+    credentials: clients.credentials,
+    // A long poll holds the request open for up to waitSeconds.
+    requestTimeoutMs: waitSeconds * 1000 + factory.settings.requestTimeoutMs,
   });
-  client.middlewareStack.use(factory.metrics.plugin('sqs'));
-  client.middlewareStack.use(factory.breakers.plugin('sqs'));
-  return client;
 }
