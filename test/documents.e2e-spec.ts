@@ -150,6 +150,7 @@ describe.each(modes)('documents API against $name', (mode) => {
       ['GET', ''],
       ['GET', '/download'],
       ['POST', '/complete'],
+      ['POST', '/upload'],
       ['DELETE', ''],
     ] as const) {
       const response = await call(`${app.url}/v1/documents/${id}${path}`, { method, token: stranger });

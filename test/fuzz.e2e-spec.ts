@@ -69,10 +69,29 @@ const query = fc.record(
   },
   { requiredKeys: [] },
 );
-const queryString = query.map((q) => {
+const auditQuery = fc.record(
+  {
+    from: fc.oneof(
+      fc.string(),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+      fc.constant('9999-99-99'),
+    ),
+    to: fc.oneof(
+      fc.string(),
+      fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    ),
+    type: fc.oneof(fc.string(), fc.constantFrom('http.request', 'auth.failure', "'; DROP TABLE audit_events--")),
+    format: fc.oneof(fc.string(), fc.constantFrom('json', 'csv', 'xml')),
+    limit: fc.oneof(fc.integer({ min: -5, max: 100_000 }).map(String), fc.string()),
+    cursor: fc.oneof(fc.string(), fc.base64String()),
+  },
+  { requiredKeys: [] },
+);
+const toQueryString = (q: Record<string, unknown>) => {
   const parts = Object.entries(q).map(([key, value]) => `${key}=${encodeURIComponent(value as string)}`);
   return parts.length > 0 ? `?${parts.join('&')}` : '';
-});
+};
+const queryString = query.map(toQueryString);
 
 function routes(token: string): fc.Arbitrary<RawRequest> {
   const auth = fc.oneof(
@@ -109,8 +128,23 @@ function routes(token: string): fc.Arbitrary<RawRequest> {
       headers,
     })),
     fc
-      .tuple(auth, idSegment)
-      .map(([headers, id]) => ({ method: 'POST', path: `/v1/documents/${id}/complete`, headers })),
+      .tuple(auth, idSegment, contentType, fc.option(mutatedBody), fc.constantFrom('/complete', '/upload'))
+      .map(([headers, id, type, body, action]) => ({
+        method: 'POST',
+        path: `/v1/documents/${id}${action}`,
+        headers: body ? { ...headers, 'content-type': type } : headers,
+        body: body ?? undefined,
+      })),
+    // GET /v1/audit/verify takes no input: nothing to fuzz, and each call walks the whole chain.
+    fc
+      .tuple(auth, fc.constantFrom('events', 'report'), auditQuery)
+      .map(([headers, route, q]) => ({ method: 'GET', path: `/v1/audit/${route}${toQueryString(q)}`, headers })),
+    fc.tuple(auth, contentType, mutatedBody).map(([headers, type, body]) => ({
+      method: 'POST',
+      path: '/v1/admin/sessions/revoke',
+      headers: { ...headers, 'content-type': type },
+      body,
+    })),
     fc.tuple(auth, idSegment).map(([headers, id]) => ({ method: 'DELETE', path: `/v1/documents/${id}`, headers })),
     fc.tuple(auth, queryString).map(([headers, q]) => ({ method: 'GET', path: `/v1/documents${q}`, headers })),
     auth.map((headers) => ({ method: 'GET', path: '/v1/me', headers })),
@@ -183,7 +217,8 @@ describe(`fuzzing every route (${RUNS} malformed requests, seed ${SEED})`, () =>
     const token = await signLocalToken({
       dataDir: dir.path,
       clientId: LOCAL_CLIENT_ID,
-      roles: ['Documents.Read', 'Documents.Write'],
+      // Every role, so the audit and session routes are reached past authorization too.
+      roles: ['Documents.Read', 'Documents.Write', 'Audit.Read', 'Sessions.Revoke'],
     });
     const base = new URL(service.url);
     const samples = fc.sample(routes(token), { seed: SEED, numRuns: RUNS });

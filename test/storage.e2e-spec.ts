@@ -150,6 +150,7 @@ describe('document uploads through presigned PUT, POST and multipart', () => {
       ['GET', '/download', undefined],
       ['POST', '/complete', undefined],
       ['POST', '/complete', { parts: uploaded.parts }],
+      ['POST', '/upload', undefined],
       ['DELETE', '', undefined],
     ] as const) {
       const response = await call(`${app.url}/v1/documents/${created.id}${path}`, { method, token: stranger, json });
@@ -170,6 +171,52 @@ describe('document uploads through presigned PUT, POST and multipart', () => {
     });
     expect((await call(`${app.url}/v1/documents/${created.id}`, { method: 'DELETE', token: writer })).status).toBe(204);
     expect((await call(`${app.url}/v1/documents/${created.id}`, { token: writer })).status).toBe(404);
+  });
+
+  it('renews the upload instructions of a pending document, for its tenant only; the renewed upload completes', async () => {
+    const renew = (id: string, json?: unknown, token = writer) =>
+      call(`${app.url}/v1/documents/${id}/upload`, { method: 'POST', token, json });
+
+    // Multipart: the same upload and parts, signed anew; its expiry moves with them.
+    const content = randomBytes(6 * MIB);
+    const big = await createDocument(app.url, writer, {
+      name: 'slow-link.bin',
+      contentType: 'application/octet-stream',
+      size: content.length,
+      sha256: sha256Hex(content),
+    });
+    expect((await renew(big.id, undefined, stranger)).status).toBe(404);
+    const renewed = await renew(big.id);
+    expect(renewed.status).toBe(200);
+    const upload = renewed.body.upload as typeof big.upload;
+    expect(upload).toMatchObject({ uploadId: big.upload.uploadId, partSize: big.upload.partSize });
+    expect(upload.parts?.map((part) => [part.partNumber, part.size])).toEqual(
+      big.upload.parts?.map((part) => [part.partNumber, part.size]),
+    );
+    expect(Date.parse(upload.expiresAt)).toBeGreaterThanOrEqual(Date.parse(big.upload.expiresAt));
+    const uploaded = await uploadContent(upload, content);
+    expect(uploaded.status).toBe(200);
+    expect((await complete(big.id, { parts: uploaded.parts })).status).toBe(200);
+    expect((await downloadContent(app.url, writer, big.id)).equals(content)).toBe(true);
+    // Nothing left to upload.
+    expect((await renew(big.id)).status).toBe(409);
+
+    // A single upload: the declared length and checksum signed again; or a form, on request.
+    const small = Buffer.from('renewed single upload');
+    const single = await createDocument(app.url, writer, {
+      name: 'single.txt',
+      contentType: 'text/plain',
+      size: small.length,
+      sha256: sha256Hex(small),
+    });
+    const form = await renew(single.id, { uploadMethod: 'POST' });
+    expect(form.status).toBe(200);
+    expect((form.body.upload as typeof single.upload).fields).toBeDefined();
+    const put = await renew(single.id);
+    expect((put.body.upload as typeof single.upload).headers).toMatchObject(single.upload.headers);
+    expect((await uploadContent(put.body.upload as typeof single.upload, small)).status).toBe(200);
+    expect((await complete(single.id)).status).toBe(200);
+    expect((await renew(single.id, { uploadMethod: 'GET' })).status).toBe(400);
   });
 
   it('documents the upload shapes and the completion body in OpenAPI', async () => {
@@ -217,6 +264,9 @@ describe('expired multipart uploads', () => {
       expect((await uploadContent(created.upload, randomBytes(6 * MIB))).status).toBe(403);
       expect(await sweeper.sweep()).toBe(1);
       expect(await sweeper.sweep()).toBe(0);
+      // Aborted: there is no upload left to renew.
+      const renewed = await call(`${app.url}/v1/documents/${created.id}/upload`, { method: 'POST', token: writer });
+      expect(renewed.status).toBe(409);
       const late = await call(`${app.url}/v1/documents/${created.id}/complete`, {
         method: 'POST',
         token: writer,

@@ -15,9 +15,11 @@ import {
   documentPageSchema,
   downloadSchema,
   listDocumentsQuerySchema,
+  renewUploadSchema,
   type CompleteDocumentInput,
   type CreateDocumentInput,
   type ListDocumentsQuery,
+  type RenewUploadInput,
 } from './documents.schemas';
 import { DocumentsService } from './documents.service';
 
@@ -31,6 +33,7 @@ export class CreateDocumentPipe extends ZodValidationPipe<ReturnType<typeof crea
 
 const idPipe = new ZodValidationPipe(documentIdSchema, 'path');
 const completePipe = new ZodValidationPipe(completeDocumentSchema);
+const renewUploadPipe = new ZodValidationPipe(renewUploadSchema);
 const idParam = ApiParam({ name: 'id', format: 'uuid' });
 
 @ApiTags('documents')
@@ -64,6 +67,24 @@ export class DocumentsController {
     @Body(completePipe) body: CompleteDocumentInput,
   ) {
     return { document: await this.documents.complete(principal, id, body) };
+  }
+
+  @Post(':id/upload')
+  @HttpCode(200)
+  @Authorize('Documents.Write')
+  @idParam
+  @ApiBody({ required: false, schema: openApiSchema(renewUploadSchema, 'input') })
+  @ApiOkResponse({
+    description: 'Fresh upload instructions for a pending document whose first ones expired',
+    schema: openApiSchema(createdDocumentSchema),
+  })
+  @ApiResponse({ status: 409, description: 'The document is no longer pending, or its multipart upload expired' })
+  async renewUpload(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id', idPipe) id: string,
+    @Body(renewUploadPipe) body: RenewUploadInput,
+  ) {
+    return this.documents.renewUpload(principal, id, body);
   }
 
   @Get()

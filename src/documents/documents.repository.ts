@@ -168,6 +168,20 @@ export class DocumentsRepository {
     }));
   }
 
+  /**
+   * Moves a pending multipart upload's expiry to its fresh part URLs' (so the sweeper leaves it alone); false when
+   * the upload is no longer the document's (completed, aborted by the sweeper, or the document moved on).
+   */
+  async extendUpload(tenantId: string, id: string, uploadId: string, expiresAt: string): Promise<boolean> {
+    const rows = await this.database.query({
+      name: 'documents.extend-upload',
+      text: `UPDATE documents SET upload_expires_at = $4
+             WHERE tenant_id = $1 AND id = $2 AND upload_id = $3 AND status = 'pending' RETURNING id`,
+      values: [tenantId, id, uploadId, expiresAt],
+    });
+    return rows.length === 1;
+  }
+
   /** Forgets a multipart upload once it was completed or aborted (only if it is still the document's upload). */
   async clearUpload(tenantId: string, id: string, uploadId: string): Promise<void> {
     await this.database.query({

@@ -53,6 +53,16 @@ export const completeDocumentSchema = z
   .describe('CompleteDocument');
 export type CompleteDocumentInput = z.output<typeof completeDocumentSchema>;
 
+export const renewUploadSchema = z
+  .strictObject({
+    uploadMethod: z
+      .enum(['PUT', 'POST'])
+      .default('PUT')
+      .describe('as at creation; ignored for a multipart upload, whose parts keep their numbers and sizes'),
+  })
+  .describe('RenewUpload');
+export type RenewUploadInput = z.output<typeof renewUploadSchema>;
+
 export const listDocumentsQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   cursor: z.string().max(512).optional(),

@@ -8,7 +8,13 @@ import { StorageService } from '../storage/storage.service';
 import type { PresignedMultipart, PresignedPost, PresignedUpload, UploadedPart } from '../storage/storage.types';
 import { decodeCursor, encodeCursor } from './documents.cursor';
 import { DocumentsRepository, type StoredDocument } from './documents.repository';
-import type { CompleteDocumentInput, CreateDocumentInput, DocumentView, ListDocumentsQuery } from './documents.schemas';
+import type {
+  CompleteDocumentInput,
+  CreateDocumentInput,
+  DocumentView,
+  ListDocumentsQuery,
+  RenewUploadInput,
+} from './documents.schemas';
 
 export function view(document: StoredDocument): DocumentView {
   const { objectKey: _key, uploadId: _uploadId, multipart: _multipart, eventSequencer: _sequencer, ...rest } = document;
@@ -132,6 +138,35 @@ export class DocumentsService {
     const nextCursor =
       rows.length > query.limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
     return { items, nextCursor };
+  }
+
+  /**
+   * Fresh upload instructions for a document still waiting for its content, when the first ones expired: the same
+   * key, size, type and checksum signed anew; for a multipart upload the same parts, whose expiry moves with them.
+   */
+  async renewUpload(principal: Principal, id: string, input: RenewUploadInput) {
+    const document = await this.repository.find(principal.tenantId, id);
+    if (!document) throw notFound(id);
+    if (document.status !== 'pending') throw new ConflictError(`The document is ${document.status}: nothing to upload`);
+    if (document.multipart) {
+      const expired = 'The multipart upload expired or was aborted; create the document again';
+      if (!document.uploadId) throw new ConflictError(expired);
+      const upload = await this.multipart.presignParts(document.objectKey, document.uploadId, document.size);
+      const extended = await this.repository.extendUpload(principal.tenantId, id, document.uploadId, upload.expiresAt);
+      if (!extended) throw new ConflictError(expired);
+      return { document: view(document), upload };
+    }
+    const request = {
+      key: document.objectKey,
+      contentType: document.contentType,
+      contentLength: document.size,
+      sha256Base64: document.sha256 ?? undefined,
+    };
+    const upload =
+      input.uploadMethod === 'POST'
+        ? await this.storage.presignPost(request)
+        : await this.storage.presignUpload(request);
+    return { document: view(document), upload };
   }
 
   /** Aborts an unfinished multipart upload and removes the content first: a failure leaves the document to retry. */
