@@ -22,9 +22,20 @@ const PAGE = 1_000;
  */
 @Injectable()
 export class AuditVerifier {
+  private running?: Promise<VerifyResult>;
+
   constructor(private readonly repository: AuditRepository) {}
 
-  async verify(): Promise<VerifyResult> {
+  /**
+   * Callers that arrive while a walk is under way share it (its snapshot began before they asked, a moment
+   * earlier at most): the whole chain is read once per instance at a time, however many ask at once.
+   */
+  verify(): Promise<VerifyResult> {
+    this.running ??= this.walkSnapshot().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async walkSnapshot(): Promise<VerifyResult> {
     return this.repository.database.transaction(async (tx) => {
       await tx.query({ name: 'audit.snapshot', text: 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY' });
       const head = await this.repository.head(tx);

@@ -64,7 +64,21 @@ describe('AuditWriter', () => {
     await writer.flush();
     expect(writer.depth).toBe(0);
     expect((await auditMetrics(reader)).depth).toBe(0);
-    expect(await new AuditVerifier(new AuditRepository(service)).verify()).toEqual({ ok: true, checked: 5 });
+    const repository = new AuditRepository(service);
+    const verifier = new AuditVerifier(repository);
+    expect(await verifier.verify()).toEqual({ ok: true, checked: 5 });
+    // Concurrent callers share one walk of the chain.
+    let pages = 0;
+    const chainPage = repository.chainPage.bind(repository);
+    repository.chainPage = (...args) => {
+      pages += 1;
+      return chainPage(...args);
+    };
+    const results = await Promise.all([verifier.verify(), verifier.verify(), verifier.verify()]);
+    expect(results).toEqual(Array(3).fill({ ok: true, checked: 5 }));
+    expect(pages).toBe(1);
+    await verifier.verify();
+    expect(pages).toBe(2);
   });
 
   it('keeps events queued while the database is unreachable, without throwing, and writes them once it is back', async () => {
