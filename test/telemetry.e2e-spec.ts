@@ -1,16 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../src/config/app-config';
 import { signLocalToken } from '../src/local/local-issuer';
 import { emfProblems } from '../src/observability/emf.exporter';
-import { call, freshDatabase, tempDir } from './support/app';
-import { startOtlpSink, type OtlpSpan } from './support/otlp';
-import { startProcess, type ServiceProcess } from './support/process';
+import { call } from './support/app';
+import { startOtlpSink, startTracedService, type OtlpSpan } from './support/otlp';
+import type { ServiceProcess } from './support/process';
 
 describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs', () => {
   let sink: Awaited<ReturnType<typeof startOtlpSink>>;
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let traced: Awaited<ReturnType<typeof startTracedService>> | undefined;
   let service: ServiceProcess;
   let stdout = '';
   let documentId = '';
@@ -19,21 +17,14 @@ describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs',
 
   beforeAll(async () => {
     sink = await startOtlpSink();
-    database = await freshDatabase();
-    dir = await tempDir();
-    service = await startProcess({
-      LOCAL_DATA_DIR: dir.path,
-      DATABASE_URL: database.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `otel-${randomUUID()}:`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    traced = await startTracedService(sink.url, {
       OTEL_TRACES_SAMPLER: 'always_on',
       METRICS_EXPORTER: 'emf',
       METRICS_EXPORT_INTERVAL_MS: '1000',
     });
+    service = traced.service;
     const token = await signLocalToken({
-      dataDir: dir.path,
+      dataDir: traced.dataDir,
       clientId: LOCAL_CLIENT_ID,
       roles: ['Documents.Read', 'Documents.Write'],
     });
@@ -60,8 +51,7 @@ describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs',
 
   afterAll(async () => {
     sink.server.close();
-    await database.drop();
-    await dir.remove();
+    await traced?.destroy();
   });
 
   const serverSpans = () => sink.spans.filter((span) => span.kind === 2 && span.name === 'GET /v1/documents/:id');

@@ -4,9 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../src/config/app-config';
 import { signLocalToken } from '../src/local/local-issuer';
-import { call, freshDatabase, tempDir } from './support/app';
-import { startOtlpSink } from './support/otlp';
-import { startProcess, type ServiceProcess } from './support/process';
+import { call } from './support/app';
+import { startOtlpSink, startTracedService } from './support/otlp';
+import type { ServiceProcess } from './support/process';
 import { waitFor } from './support/services';
 
 const ANY = { ServiceName: '*', ServiceType: '*', Host: '*', ResourceARN: '*', Version: 1, Attributes: {} };
@@ -35,8 +35,7 @@ async function startSamplingApi(rules: object[]): Promise<{ url: string; calls: 
 describe('X-Ray centralized sampling (OTEL_TRACES_SAMPLER=xray)', () => {
   let sink: Awaited<ReturnType<typeof startOtlpSink>>;
   let api: Awaited<ReturnType<typeof startSamplingApi>>;
-  let database: Awaited<ReturnType<typeof freshDatabase>>;
-  let dir: Awaited<ReturnType<typeof tempDir>>;
+  let traced: Awaited<ReturnType<typeof startTracedService>> | undefined;
   let service: ServiceProcess;
 
   beforeAll(async () => {
@@ -54,34 +53,25 @@ describe('X-Ray centralized sampling (OTEL_TRACES_SAMPLER=xray)', () => {
       },
       { ...ANY, RuleName: 'Default', Priority: 10000, HTTPMethod: '*', URLPath: '*', FixedRate: 0, ReservoirSize: 0 },
     ]);
-    database = await freshDatabase();
-    dir = await tempDir();
-    service = await startProcess({
-      LOCAL_DATA_DIR: dir.path,
-      DATABASE_URL: database.url,
-      REDIS_URL: 'redis://127.0.0.1:6379',
-      REDIS_KEY_PREFIX: `xray-${randomUUID()}:`,
-      OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
-      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_TRACES_SAMPLER: 'xray',
-      XRAY_SAMPLING_ENDPOINT: api.url,
-    });
+    traced = await startTracedService(sink.url, { OTEL_TRACES_SAMPLER: 'xray', XRAY_SAMPLING_ENDPOINT: api.url });
+    service = traced.service;
   });
 
   afterAll(async () => {
-    service?.child.kill('SIGTERM');
-    await service?.exited;
+    await traced?.destroy();
     api?.server.close();
     sink?.server.close();
-    await database?.drop();
-    await dir?.remove();
   });
 
   it('traces what the X-Ray rules select and nothing else', async () => {
     await waitFor(async () => api.calls.includes('/GetSamplingRules'), 'the sampler to fetch its rules');
     // The rules are applied when their answer has been read.
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const token = await signLocalToken({ dataDir: dir.path, clientId: LOCAL_CLIENT_ID, roles: ['Documents.Read'] });
+    const token = await signLocalToken({
+      dataDir: traced!.dataDir,
+      clientId: LOCAL_CLIENT_ID,
+      roles: ['Documents.Read'],
+    });
     const missing = randomUUID();
     for (let i = 0; i < 3; i += 1) {
       expect((await call(`${service.url}/v1/documents/${missing}`, { token })).status).toBe(404);
