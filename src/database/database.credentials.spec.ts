@@ -24,13 +24,13 @@ describe('IamTokenCache', () => {
       600_000,
       () => now,
     );
-    expect(await Promise.all(Array.from({ length: 20 }, () => cache.token()))).toEqual(Array(20).fill('token-1'));
+    expect(await Promise.all(Array.from({ length: 20 }, () => cache.value()))).toEqual(Array(20).fill('token-1'));
     now += 599_000;
-    expect(await cache.token()).toBe('token-1');
+    expect(await cache.value()).toBe('token-1');
     now += 1_000;
-    expect(await Promise.all([cache.token(), cache.token()])).toEqual(['token-2', 'token-2']);
+    expect(await Promise.all([cache.value(), cache.value()])).toEqual(['token-2', 'token-2']);
     expect(calls).toBe(2);
-    expect(cache.signed).toBe(2);
+    expect(cache.fetched).toBe(2);
   });
 
   it('does not keep a failed signing: the next caller tries again', async () => {
@@ -40,8 +40,8 @@ describe('IamTokenCache', () => {
       if (calls === 1) throw new Error('sts down');
       return 'ok';
     });
-    await expect(cache.token()).rejects.toThrow('sts down');
-    expect(await cache.token()).toBe('ok');
+    await expect(cache.value()).rejects.toThrow('sts down');
+    expect(await cache.value()).toBe('ok');
   });
 
   it('refuses a refresh interval past the 15-minute token lifetime', () => {

@@ -60,16 +60,6 @@ export class IamTokenCache extends SharedCredential {
     }
     super(sign, refreshAfterMs, now);
   }
-
-  /** The cached token, or a fresh one (concurrent callers share one signing). */
-  token(): Promise<string> {
-    return this.value();
-  }
-
-  /** Tokens signed so far. */
-  get signed(): number {
-    return this.fetched;
-  }
 }
 
 /**

@@ -62,7 +62,7 @@ export function mapDatabaseError(error: unknown): unknown {
   if (code === '22P02' || code === '22001' || code === '22003' || code === '22007') {
     return new InvalidInputError('A value has the wrong format or size');
   }
-  if (code === '28P01' || code === '28000') {
+  if (isAuthenticationFailure(error)) {
     // The service's own login was refused (expired IAM token, rotated password, no rds_iam grant): an operator must act.
     logger.error(
       `the database refused the service's login (${code}); check DATABASE_USER, its password or rds_iam grant`,

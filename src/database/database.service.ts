@@ -293,7 +293,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       });
       if (applied.length > 0) this.logger.log(`applied migrations: ${applied.map((m) => m.name).join(', ')}`);
     } finally {
-      held.release(held.broken !== undefined);
+      held.release();
     }
   }
 }

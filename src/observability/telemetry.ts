@@ -14,7 +14,6 @@ import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
 import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
 import { NestInstrumentation } from '@opentelemetry/instrumentation-nestjs-core';
 import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { AWSXRayRemoteSampler } from '@opentelemetry/sampler-aws-xray';
 import { awsEcsDetector } from '@opentelemetry/resource-detector-aws';
 import { defaultResource, detectResources, resourceFromAttributes, type Resource } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type IMetricReader } from '@opentelemetry/sdk-metrics';
@@ -38,9 +37,7 @@ import { XRayContinuingIdGenerator, XRayRootContinuingPropagator } from './xray-
 export type TelemetryConfig = AppConfig['telemetry'];
 
 /** What startTelemetry registered, for the flush on shutdown. */
-let running:
-  | { tracerProvider?: TracerProvider; meterProvider?: MeterProvider; context: AsyncLocalStorageContextManager }
-  | undefined;
+let running: { tracerProvider?: TracerProvider; meterProvider?: MeterProvider } | undefined;
 
 /**
  * The instrumentations' own metrics are not recorded at all: the catalogue's are the service's metrics. A no-op
@@ -69,8 +66,7 @@ export function startTelemetry(config: TelemetryConfig): void {
     new AwsInstrumentation({ suppressInternalInstrumentation: true }),
   ];
   registerInstrumentations({ instrumentations });
-  const contextManager = new AsyncLocalStorageContextManager().enable();
-  context.setGlobalContextManager(contextManager);
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(
     new CompositePropagator({
       propagators: [new XRayRootContinuingPropagator(), new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
@@ -99,7 +95,7 @@ export function startTelemetry(config: TelemetryConfig): void {
   if (tracerProvider) trace.setGlobalTracerProvider(tracerProvider);
 
   registerRuntimeMetrics();
-  running = { tracerProvider, meterProvider, context: contextManager };
+  running = { tracerProvider, meterProvider };
 }
 
 /** Flushes spans and metrics; called on graceful shutdown. */
@@ -113,15 +109,19 @@ export async function shutdownTelemetry(): Promise<void> {
 function samplerOf(config: TelemetryConfig, resource: Resource): Sampler {
   const ratio = new TraceIdRatioBasedSampler(config.samplerRatio);
   switch (config.sampler) {
-    case 'xray':
+    case 'xray': {
       // Parent-based: a sampled (or not) caller decides; otherwise X-Ray's rules, matched on service name, method,
       // path and host, with their reservoirs and fixed rates (1 request/s + 5 % until the rules have arrived).
+      const { AWSXRayRemoteSampler } = loadOnDemand<typeof import('@opentelemetry/sampler-aws-xray')>(
+        '@opentelemetry/sampler-aws-xray',
+      );
       return new AWSXRayRemoteSampler({
         // The sampler is built against the 2.x SDK; it reads only the resource's attributes.
         resource: resource as unknown as ConstructorParameters<typeof AWSXRayRemoteSampler>[0]['resource'],
         endpoint: config.xraySamplingEndpoint,
         pollingInterval: config.xraySamplingRulesIntervalS,
       }) as unknown as Sampler;
+    }
     case 'always_on':
       return new AlwaysOnSampler();
     case 'always_off':
@@ -144,7 +144,7 @@ function otlpUrl(config: TelemetryConfig, signal: 'traces' | 'metrics'): string 
 function spanProcessorsOf(config: TelemetryConfig): SpanProcessor[] {
   if (config.tracesExporter === 'none') return [];
   const url = otlpUrl(config, 'traces');
-  // Exporters are required only when chosen: each drags in the OTLP transformer and its protobuf code.
+  // Exporters (and the X-Ray sampler) are required only when chosen: each drags in dozens of modules.
   const exporter =
     config.otlpProtocol === 'http/json'
       ? new (loadOnDemand<typeof import('@opentelemetry/exporter-trace-otlp-http')>(
