@@ -5,7 +5,13 @@ import { CacheService } from '../cache/cache.service';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/domain-errors';
 import { MultipartUploads } from '../storage/storage.multipart';
 import { StorageService } from '../storage/storage.service';
-import type { PresignedMultipart, PresignedPost, PresignedUpload, UploadedPart } from '../storage/storage.types';
+import type {
+  PresignedMultipart,
+  PresignedPost,
+  PresignedUpload,
+  UploadedPart,
+  UploadRequest,
+} from '../storage/storage.types';
 import { decodeCursor, encodeCursor } from './documents.cursor';
 import { DocumentsRepository, type StoredDocument } from './documents.repository';
 import type {
@@ -162,11 +168,7 @@ export class DocumentsService {
       contentLength: document.size,
       sha256Base64: document.sha256 ?? undefined,
     };
-    const upload =
-      input.uploadMethod === 'POST'
-        ? await this.storage.presignPost(request)
-        : await this.storage.presignUpload(request);
-    return { document: view(document), upload };
+    return { document: view(document), upload: await this.presignSingle(request, input.uploadMethod) };
   }
 
   /** Aborts an unfinished multipart upload and removes the content first: a failure leaves the document to retry. */
@@ -185,9 +187,14 @@ export class DocumentsService {
     input: CreateDocumentInput,
   ): Promise<PresignedUpload | PresignedPost | PresignedMultipart> {
     const request = { key, contentType: input.contentType, contentLength: input.size, sha256Base64: input.sha256 };
-    if (input.uploadMethod === 'POST') return this.storage.presignPost(request);
-    if (this.multipart.needsMultipart(input.size)) return this.multipart.create(request);
-    return this.storage.presignUpload(request);
+    if (input.uploadMethod !== 'POST' && this.multipart.needsMultipart(input.size))
+      return this.multipart.create(request);
+    return this.presignSingle(request, input.uploadMethod);
+  }
+
+  /** One request for the whole object: a browser form (POST) or a presigned PUT. */
+  private presignSingle(request: UploadRequest, method: 'PUT' | 'POST'): Promise<PresignedUpload | PresignedPost> {
+    return method === 'POST' ? this.storage.presignPost(request) : this.storage.presignUpload(request);
   }
 
   /** False when the upload no longer exists (completed by an earlier call, or aborted): the object decides then. */

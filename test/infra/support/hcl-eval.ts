@@ -168,11 +168,7 @@ export function evaluate(source: string, scope: Scope): Value {
     return new Expr(text);
   }
   if (text.startsWith('[') && matchingClose(text, 0) === text.length - 1) {
-    const inner = text.slice(1, -1).trim();
-    if (inner === '') return [];
-    return splitTopLevel(inner, ',')
-      .filter((item) => item !== '')
-      .map((item) => evaluate(item, scope));
+    return evaluateList(text.slice(1, -1), scope);
   }
   if (text.startsWith('{') && matchingClose(text, 0) === text.length - 1) {
     // An object literal: `{ name = "X", value = var.y }`, entries split by commas or new lines.
@@ -189,9 +185,7 @@ export function evaluate(source: string, scope: Scope): Value {
   }
   const joined = /^concat\((.*)\)$/s.exec(text);
   if (joined && matchingClose(text, 'concat'.length) === text.length - 1) {
-    const lists = splitTopLevel(joined[1]!, ',')
-      .filter((item) => item !== '')
-      .map((item) => evaluate(item, scope));
+    const lists = evaluateList(joined[1]!, scope);
     return lists.every(Array.isArray) ? lists.flat() : new Expr(text);
   }
   const call = /^(toset|tolist|tostring|tonumber|distinct)\((.*)\)$/s.exec(text);
@@ -206,6 +200,13 @@ export function evaluate(source: string, scope: Scope): Value {
     return argument;
   }
   return new Expr(text);
+}
+
+/** The comma-separated items of a list literal or an argument list, each evaluated. */
+function evaluateList(inner: string, scope: Scope): Value[] {
+  return splitTopLevel(inner.trim(), ',')
+    .filter((item) => item !== '')
+    .map((item) => evaluate(item, scope));
 }
 
 function condition(source: string, scope: Scope): Value {
