@@ -81,6 +81,29 @@ describe('AuditWriter', () => {
     expect(pages).toBe(2);
   });
 
+  it('ends a flush under steady traffic: it writes what was queued when it began, and later events wait', async () => {
+    const repository = new AuditRepository(service);
+    const writer = new AuditWriter({ queueMax: 1_000, batchSize: 2 }, repository, new AuditMetrics());
+    // Every batch written brings one new event, as requests keep arriving while the writer works.
+    let arrived = 0;
+    const append = repository.append.bind(repository);
+    repository.append = async (...args) => {
+      const written = await append(...args);
+      writer.record(event(200 + 10 + arrived++));
+      return written;
+    };
+    // The second event fills a batch and starts a flush of those two; three more queue behind it.
+    for (let i = 0; i < 5; i++) writer.record(event(200 + i));
+
+    await writer.flush();
+    expect(arrived).toBe(1);
+    expect(writer.depth).toBe(4);
+    // The next flush writes the four it found (two batches) and leaves the two that arrived meanwhile.
+    await writer.flush();
+    expect(arrived).toBe(3);
+    expect(writer.depth).toBe(2);
+  });
+
   it('keeps events queued while the database is unreachable, without throwing, and writes them once it is back', async () => {
     const down = new DatabaseService({
       connectionString: 'postgres://postgres@127.0.0.1:1/none',

@@ -87,16 +87,21 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
     }
   }
 
-  /** Writes everything queued, batch by batch; concurrent callers share the one flush in progress. */
+  /**
+   * Writes the events queued when it began, batch by batch; concurrent callers share the one flush in progress.
+   * Events that arrive meanwhile wait for the next flush: under steady traffic a flush that chased the queue until
+   * it was empty would never end (and the drain awaiting it would run into the shutdown deadline).
+   */
   flush(): Promise<void> {
-    this.flushing ??= this.writeAll().finally(() => (this.flushing = undefined));
+    this.flushing ??= this.writeQueued().finally(() => (this.flushing = undefined));
     return this.flushing;
   }
 
-  private async writeAll(): Promise<void> {
+  private async writeQueued(): Promise<void> {
     this.metrics.current();
-    while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, this.batchSize);
+    for (let left = this.queue.length; left > 0 && this.queue.length > 0;) {
+      const batch = this.queue.splice(0, Math.min(this.batchSize, left));
+      left -= batch.length;
       try {
         await this.repository.append(batch);
       } catch (error) {

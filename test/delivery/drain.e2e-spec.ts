@@ -131,7 +131,7 @@ describe('zero-downtime drain: SIGTERM under load', () => {
     const result = await finished;
 
     // The process finished its drain itself: exit 0, never the deadline's exit 1.
-    expect(exit.code).toBe(0);
+    expect(exit.code, `service output:\n${exit.stdout.slice(-6_000)}\n${exit.stderr.slice(-2_000)}`).toBe(0);
     expect(exit.stdout).toContain('SIGTERM: draining');
     expect(exit.stdout).toContain('stopped');
 
