@@ -88,11 +88,13 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
   }
 
   /**
-   * Writes the events queued when it began, batch by batch; concurrent callers share the one flush in progress.
-   * Events that arrive meanwhile wait for the next flush: under steady traffic a flush that chased the queue until
-   * it was empty would never end (and the drain awaiting it would run into the shutdown deadline).
+   * Writes every event queued when called; concurrent callers share one pass. A pass writes the events it found
+   * when it began: under steady traffic a pass that chased the queue until it was empty would never end (and the
+   * drain awaiting it would run into the shutdown deadline). A pass already running may have begun before some of
+   * this caller's events, so those go in the pass after it.
    */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
+    if (this.flushing) await this.flushing;
     this.flushing ??= this.writeQueued().finally(() => (this.flushing = undefined));
     return this.flushing;
   }

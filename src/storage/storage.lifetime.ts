@@ -23,14 +23,15 @@ export interface UrlLifetime {
  * this check expire no earlier than the ones checked.
  */
 export async function urlLifetime(ttlSeconds: number, credentials: AwsCredentialsService): Promise<UrlLifetime> {
-  const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
-  let expiresIn = Math.min(ttlSeconds, MAX_PRESIGNED_URL_SECONDS);
   let expiration: Date | undefined;
   try {
     expiration = await credentials.expiration();
   } catch (error) {
     throw mapS3Error(error);
   }
+  // Taken once the credentials are in hand: fetching them (an STS call) takes time the URL must not be dated before.
+  const signingDate = new Date(Math.floor(Date.now() / 1000) * 1000);
+  let expiresIn = Math.min(ttlSeconds, MAX_PRESIGNED_URL_SECONDS);
   if (expiration !== undefined) {
     expiresIn = Math.min(expiresIn, Math.floor((expiration.getTime() - signingDate.getTime()) / 1000));
   }
