@@ -1,5 +1,5 @@
 import canonicalize from 'canonicalize';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { AuditRecord } from './audit.event';
 
 /** prev_hash of the very first row of a chain that has never been purged. */
@@ -34,5 +34,5 @@ export function canonicalRow(prevHash: string, record: AuditRecord): string {
 
 /** SHA-256 (hex) over the previous row's hash and this row's canonical form: the link of the chain. */
 export function chainHash(prevHash: string, record: AuditRecord): string {
-  return createHash('sha256').update(canonicalRow(prevHash, record)).digest('hex');
+  return hash('sha256', canonicalRow(prevHash, record), 'hex');
 }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import { TokenRefusedError } from './auth.errors';
 import { AUTH_MODULE_OPTIONS, type AuthModuleOptions } from './auth.module-definition';
@@ -11,7 +11,7 @@ const DEFAULT_CLAIMS_CACHE_MAX_ENTRIES = 10_000;
 
 /**
  * Token → Principal for every request: verified claims are cached by SHA-256 of the token (bounded LRU, each entry
- * expiring at the token's `exp`), so a repeated token costs a hash and a map lookup instead of an RS256 check.
+ * expiring at the token's `exp`), so a repeated token costs a one-shot hash and a map lookup instead of an RS256 check.
  * The revocation check runs on every request, cached or not; a revocation also drops the user's cached entries.
  */
 @Injectable()
@@ -32,7 +32,7 @@ export class TokenAuthenticator {
 
   /** The verified, unrevoked Principal of a bearer token; throws TokenRefusedError (401) or UnavailableError (503). */
   async authenticate(token: string): Promise<Principal> {
-    const key = createHash('sha256').update(token).digest('base64url');
+    const key = hash('sha256', token, 'base64url');
     let entry = this.cache?.get(key);
     if (entry) {
       this.stats.cacheHits++;
