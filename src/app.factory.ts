@@ -25,7 +25,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const logger = createRootLogger(config);
     const adapter = new FastifyAdapter({
       loggerInstance: logger,
-      logController: new AccessLogController(),
+      logController: new AccessLogController(logger),
       childLoggerFactory: sampledChildLogger(config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
       genReqId: (request: IncomingMessage) => requestIdOf(request),

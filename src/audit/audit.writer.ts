@@ -57,7 +57,8 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
       return false;
     }
     this.queue.push(toStorable(event));
-    if (this.queue.length >= this.batchSize) void this.flush();
+    // A pass in progress leaves what arrives meanwhile to the next: the next event or the timer starts it.
+    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
     return true;
   }
 

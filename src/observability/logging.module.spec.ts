@@ -1,0 +1,56 @@
+import Fastify from 'fastify';
+import pino from 'pino';
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { AccessLogController, REDACTED_PATHS, requestIdOf } from './logging.module';
+
+/** Fastify with the service's logging: the access-log controller over a root logger that redacts. */
+async function loggedServer() {
+  const lines: Record<string, unknown>[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
+  });
+  const root = pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } }, sink);
+  const server = Fastify({ loggerInstance: root, logController: new AccessLogController(root), genReqId: requestIdOf });
+  server.get('/v1/things/:id', async () => ({ ok: true }));
+  server.get('/v1/broken', async () => {
+    throw Object.assign(new Error('boom'), { token: 'error-held-secret' });
+  });
+  await server.ready();
+  return { server, lines };
+}
+
+describe('AccessLogController', () => {
+  it('writes one line per answer with the route template, and never a credential', async () => {
+    const { server, lines } = await loggedServer();
+    await server.inject({
+      url: '/v1/things/42?q=1',
+      headers: { authorization: 'Bearer secret-token', cookie: 'session=secret-cookie', 'user-agent': 'spec' },
+    });
+    const line = lines.find((entry) => entry.msg === 'request completed');
+    expect(line).toMatchObject({
+      level: 30,
+      reqId: expect.any(String),
+      http: {
+        method: 'GET',
+        path: '/v1/things/42',
+        route: '/v1/things/:id',
+        status: 200,
+        headers: { authorization: '[Redacted]', cookie: '[Redacted]', 'user-agent': 'spec' },
+      },
+    });
+    expect(JSON.stringify(lines)).not.toMatch(/secret-(token|cookie)/);
+  });
+
+  it('logs a failed answer at error; the error itself goes through the redacting logger', async () => {
+    const { server, lines } = await loggedServer();
+    await server.inject({ url: '/v1/broken', headers: { authorization: 'Bearer secret-token' } });
+    const line = lines.find((entry) => entry.msg === 'request completed');
+    expect(line).toMatchObject({ level: 50, http: { route: '/v1/broken', status: 500 } });
+    expect(lines.some((entry) => (entry.err as { message?: string } | undefined)?.message === 'boom')).toBe(true);
+    expect(JSON.stringify(lines)).not.toMatch(/secret-token|error-held-secret/);
+  });
+});
