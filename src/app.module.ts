@@ -1,12 +1,11 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD } from '@nestjs/core';
 import { AuditApiModule } from './audit/audit.api.module';
 import { AUDIT_MIGRATIONS_DIR, AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
 import { extractBearerToken } from './auth/entra.strategy';
 import { TokenAuthenticator } from './auth/token.authenticator';
 import { AwsModule } from './aws/aws.module';
-import { AwsTenantInterceptor } from './aws/aws.tenant.interceptor';
 import { CacheModule } from './cache/cache.module';
 import { rateLimitModule } from './cache/cache.throttler';
 import { CallerThrottlerGuard, THROTTLE_CALLER, type CallerResolver } from './cache/cache.throttler.guard';
@@ -165,10 +164,7 @@ export class AppModule {
         }),
         AuditApiModule,
       ],
-      providers: [
-        { provide: APP_INTERCEPTOR, useClass: AwsTenantInterceptor },
-        ...(config.rateLimit.limit > 0 ? rateLimitProviders() : []),
-      ],
+      providers: [...(config.rateLimit.limit > 0 ? rateLimitProviders() : [])],
     };
   }
 }

@@ -6,7 +6,7 @@ import { AwsCredentialsService } from './aws.credentials';
 import { AwsHealthIndicator } from './aws.health';
 import { AWS_MODULE_OPTIONS, AwsConfigurableModule, type AwsModuleOptions } from './aws.module-definition';
 import { AWS_SETTINGS, resolveAwsSettings, type AwsSettings } from './aws.settings';
-import { AwsTenantInterceptor } from './aws.tenant.interceptor';
+import { AwsTenantHook } from './aws.tenant.hook';
 import { AwsTenantUsage } from './aws.usage';
 
 const fromFactory = <T>(pick: (factory: AwsClientFactory) => T) => ({ useFactory: pick, inject: [AwsClientFactory] });
@@ -32,7 +32,7 @@ const fromFactory = <T>(pick: (factory: AwsClientFactory) => T) => ({ useFactory
     { provide: AwsCircuitBreakers, ...fromFactory((factory) => factory.breakers) },
     { provide: AwsTenantUsage, ...fromFactory((factory) => factory.usage) },
     AwsHealthIndicator,
-    AwsTenantInterceptor,
+    AwsTenantHook,
   ],
   exports: [
     AWS_SETTINGS,
@@ -41,7 +41,6 @@ const fromFactory = <T>(pick: (factory: AwsClientFactory) => T) => ({ useFactory
     AwsCircuitBreakers,
     AwsTenantUsage,
     AwsHealthIndicator,
-    AwsTenantInterceptor,
   ],
 })
 export class AwsModule extends AwsConfigurableModule implements OnApplicationBootstrap, OnApplicationShutdown {

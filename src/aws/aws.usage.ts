@@ -1,16 +1,27 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@nestjs/common';
 
-const tenantContext = new AsyncLocalStorage<string>();
+/** Where the tenant of the current work comes from: fixed, or read when a call is made (an HTTP request's caller). */
+type TenantSource = () => string | undefined;
 
-/** Runs `work` with AWS calls attributed to `tenantId` (the HTTP interceptor does this per request). */
+const tenantContext = new AsyncLocalStorage<TenantSource>();
+
+/** Runs `work` with AWS calls attributed to `tenantId`. */
 export function runWithAwsTenant<T>(tenantId: string, work: () => T): T {
-  return tenantContext.run(tenantId, work);
+  return tenantContext.run(() => tenantId, work);
+}
+
+/**
+ * Runs `work` (the rest of an HTTP request) with AWS calls attributed to whatever tenant `source` names when each
+ * call is made: the request is authenticated later, by a guard, and the tenant is known only then.
+ */
+export function runWithAwsTenantSource<T>(source: TenantSource, work: () => T): T {
+  return tenantContext.run(source, work);
 }
 
 /** The tenant the current AWS call is made for, if any. */
 export function currentAwsTenant(): string | undefined {
-  return tenantContext.getStore();
+  return tenantContext.getStore()?.();
 }
 
 /** Calls and estimated cost of one tenant since the last report. */

@@ -16,5 +16,5 @@ export {
 } from './aws.module-definition';
 export * from './aws.pricing';
 export * from './aws.settings';
-export * from './aws.tenant.interceptor';
+export * from './aws.tenant.hook';
 export * from './aws.usage';
