@@ -25,10 +25,21 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** Starts `node dist/main.js` the way `npm start` does, with `env` over a quiet base, and waits until it is ready. */
+/** V8 flags for the service under test, e.g. `BENCH_NODE_FLAGS="--max-old-space-size=160"` to try a heap cap. */
+const SERVICE_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+
+/**
+ * Starts `node dist/main.js` the way `npm start` does (plus BENCH_NODE_FLAGS), with `env` over a quiet base, and
+ * waits until it is ready.
+ */
 export function startService(env: Record<string, string>): Promise<Service> {
   return startNode(
-    ['--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
+    [
+      ...SERVICE_NODE_FLAGS,
+      '--require',
+      join(ROOT, 'dist/observability/telemetry.preload.js'),
+      join(ROOT, 'dist/main.js'),
+    ],
     env,
     '/health/ready',
   );
