@@ -118,6 +118,8 @@ export interface LoopbackSts extends LoopbackServer {
   callerIdentityCalls(): number;
   /** Answers the following calls with this AWS error (undefined: answer normally). */
   failWith(answer: LoopbackAnswer | undefined): void;
+  /** Handles the following calls this many milliseconds after they arrive, as a slow STS does (0: at once). */
+  delay(ms: number): void;
 }
 
 /**
@@ -128,11 +130,13 @@ export async function startLoopbackSts(accountId = '123456789012'): Promise<Loop
   const assumeRoleCalls: AssumeRoleCall[] = [];
   let callerIdentityCalls = 0;
   let failure: LoopbackAnswer | undefined;
+  let delayMs = 0;
   const server = createHttpServer((request, response) => {
     let raw = '';
     request.setEncoding('utf8');
     request.on('data', (chunk: string) => (raw += chunk));
-    request.once('end', () => {
+    request.once('end', () => setTimeout(answer, delayMs));
+    const answer = () => {
       if (failure) return sendStsError(response, failure);
       const form = new URLSearchParams(raw);
       const requestId = randomUUID();
@@ -168,7 +172,7 @@ export async function startLoopbackSts(accountId = '123456789012'): Promise<Loop
           `<ResponseMetadata><RequestId>${requestId}</RequestId></ResponseMetadata></AssumeRoleResponse>`,
         requestId,
       );
-    });
+    };
   });
   const sockets = trackSockets(server);
   const endpoint = await listen(server);
@@ -177,6 +181,7 @@ export async function startLoopbackSts(accountId = '123456789012'): Promise<Loop
     assumeRoleCalls,
     callerIdentityCalls: () => callerIdentityCalls,
     failWith: (answer) => (failure = answer),
+    delay: (ms) => (delayMs = ms),
     close: () => closeServer(server, sockets),
   };
 }

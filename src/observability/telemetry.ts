@@ -48,7 +48,8 @@ const NO_METRICS: MeterProviderApi = { getMeter: () => createNoopMeter() };
 
 /**
  * Starts OpenTelemetry: X-Ray ids and propagation (plus W3C trace context and baggage), instrumentations for
- * Fastify (the server span), outgoing http, Nest, pg, ioredis and the AWS SDK, a batch span processor, and the metrics reader of METRICS_EXPORTER.
+ * Fastify (the server span), outgoing http, Nest, pg, ioredis and the AWS SDK, a batch span processor, and the
+ * metrics reader of METRICS_EXPORTER.
  * Must run before the instrumented libraries are first required (see telemetry.preload.ts).
  *
  * Composed from the SDK's parts rather than `@opentelemetry/sdk-node`'s NodeSDK, which loads every exporter it

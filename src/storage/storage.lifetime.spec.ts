@@ -1,32 +1,43 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { describe, expect, it } from 'vitest';
-import type { AwsCredentialsService } from '../aws/aws.credentials';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClientFactory } from '../aws/aws.client-factory';
+import { startLoopbackSts, TEST_CREDENTIALS, type LoopbackSts } from '../aws/aws.testing';
 import { urlLifetime } from './storage.lifetime';
 
-/** Credentials whose first fetch (an STS call) takes `delayMs` and which then live `lifetimeSeconds`. */
-function slowSession(delayMs: number, lifetimeSeconds: number): AwsCredentialsService {
-  return {
-    expiration: async () => {
-      await sleep(delayMs);
-      return new Date(Date.now() + lifetimeSeconds * 1000);
+/** Credentials of a 15-minute assumed-role session from a loopback STS. */
+function assumedRole(sts: LoopbackSts) {
+  return AwsClientFactory.standalone({
+    region: 'eu-west-1',
+    endpoints: { sts: sts.endpoint },
+    credentials: {
+      static: TEST_CREDENTIALS,
+      assumeRole: { roleArn: 'arn:aws:iam::123456789012:role/navius-documents', durationSeconds: 900 },
     },
-  } as AwsCredentialsService;
+  }).credentials;
 }
 
 describe('urlLifetime', () => {
-  it('dates the URL after the credentials arrived, so a slow STS call cannot stretch it past the session', async () => {
-    const lifetime = await urlLifetime(3_600, slowSession(1_100, 900));
+  let sts: LoopbackSts;
+
+  beforeAll(async () => {
+    sts = await startLoopbackSts();
+  });
+  afterAll(() => sts.close());
+
+  it('dates the URL after the credentials arrived, so a slow STS cannot stretch it past the session', async () => {
+    // The session is issued 1.1 s after the call: a URL dated before the call would outlive it by a second.
+    sts.delay(1_100);
+    const lifetime = await urlLifetime(3_600, assumedRole(sts));
+    sts.delay(0);
+    const sessionEnd = (sts.assumeRoleCalls.at(-1)?.at ?? 0) + 900_000;
     expect(lifetime.expiresIn).toBeLessThanOrEqual(900);
-    expect(lifetime.expiresIn).toBeGreaterThanOrEqual(899);
+    expect(Date.parse(lifetime.expiresAt)).toBeLessThanOrEqual(sessionEnd);
     expect(Date.parse(lifetime.expiresAt)).toBe(lifetime.signingDate.getTime() + lifetime.expiresIn * 1000);
   });
 
   it('keeps the configured TTL when the credentials outlive it, and never exceeds SigV4’s week', async () => {
-    expect((await urlLifetime(300, slowSession(0, 3_600))).expiresIn).toBe(300);
-    expect((await urlLifetime(30 * 24 * 3_600, slowSession(0, 60 * 24 * 3_600))).expiresIn).toBe(7 * 24 * 3_600);
-  });
-
-  it('refuses to sign with credentials that have expired: 503', async () => {
-    await expect(urlLifetime(300, slowSession(0, -1))).rejects.toMatchObject({ status: 503, dependency: 'storage' });
+    const session = assumedRole(sts);
+    expect((await urlLifetime(300, session)).expiresIn).toBe(300);
+    const fixed = AwsClientFactory.standalone({ region: 'eu-west-1', credentials: { static: TEST_CREDENTIALS } });
+    expect((await urlLifetime(30 * 24 * 3_600, fixed.credentials)).expiresIn).toBe(7 * 24 * 3_600);
   });
 });
