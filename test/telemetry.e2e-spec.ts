@@ -90,6 +90,17 @@ describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs',
     expect(span?.parentSpanId ?? '').toBe('');
   });
 
+  it('traces requests as one SERVER span each, and never the health probes the start-up polled', () => {
+    const server = sink.spans.filter((span) => span.kind === 2);
+    expect(server.map((span) => span.name).sort()).toEqual([
+      'GET /v1/documents/:id',
+      'GET /v1/documents/:id',
+      'GET /v1/documents/:id',
+      'POST /v1/documents',
+      'POST /v1/documents',
+    ]);
+  });
+
   it('mints X-Ray trace ids (epoch seconds first) when no header comes in', () => {
     const fresh = serverSpans().filter(
       (s) => !['5759e988bd862e3fe1be46a994272793', '6759e988cd862e3fe1be46a994272794'].includes(s.traceId),
