@@ -5,9 +5,9 @@ import { parse as parseYaml } from 'yaml';
 import { parseConfig } from '../../src/config/app-config';
 import { environmentSchema } from '../../src/config/config.schema';
 import { StorageService } from '../../src/storage/storage.service';
-import { INFRA, REPO, infraModel, type Model, type Resource } from './support/hcl-model';
+import { buildModel, INFRA, infraModel, loadModule, REPO, type Model, type Resource } from './support/hcl-model';
 import { block, blocks, containerDefinitions, isObj, num, strings, textOf } from './support/policy';
-import { isExpr, type Obj } from './support/hcl-values';
+import { isExpr, type Obj, type Value } from './support/hcl-values';
 
 const SERVICE_ROOTS = ['dev', 'staging', 'prod', 'dr'];
 const SCHEMA = environmentSchema.shape as Record<string, { safeParse(value: unknown): { success: boolean } }>;
@@ -246,5 +246,52 @@ describe('the ECS task definition against the service configuration (src/config)
       expect(glob.test(key), `${root}: ${pattern} vs ${key}`).toBe(true);
       expect(glob.test(`other/${key}`)).toBe(false);
     }
+  });
+});
+
+describe('NODE_OPTIONS of the service container (ecs-service node_options)', () => {
+  const ECS_SERVICE = join(INFRA, 'modules', 'ecs-service');
+  const inputs = {
+    name: 'navius-spec',
+    environment: 'spec',
+    private_subnet_ids: ['subnet-1', 'subnet-2'],
+    security_group_id: 'sg-1',
+    target_group_arn: 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:targetgroup/blue/1',
+    image: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/navius:1',
+    ecr_repository_arn: 'arn:aws:ecr:eu-west-1:111111111111:repository/navius',
+    otel_collector_config: 'receivers: {}',
+    logs_kms_key_arn: 'arn:aws:kms:eu-west-1:111111111111:key/logs',
+    database: { host: 'db', port: 5432, name: 'navius', user: 'navius_app', resource_id: 'db-ABC' },
+    redis_url_secret_arn: 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:redis',
+    redis_secret_kms_key_arn: 'arn:aws:kms:eu-west-1:111111111111:key/redis',
+    documents: {
+      bucket_name: 'docs',
+      bucket_arn: 'arn:aws:s3:::docs',
+      kms_key_arn: 'arn:aws:kms:eu-west-1:111111111111:key/s3',
+      key_pattern: 'tenants/*/documents/*',
+      access_point_arn: null,
+    },
+    entra: { tenant_id: '3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f', client_id: '6b1d3f5a-7c9e-4b2d-8f0a-1c3e5a7b9d2f' },
+  };
+  const appEnvironment = async (tfvars: Record<string, unknown>) => {
+    const module = await buildModel([{ name: 'spec', def: await loadModule(ECS_SERVICE), tfvars }]);
+    const task = module.inRoot('spec', 'aws_ecs_task_definition')[0]!;
+    return containers(task).find((c) => c.name === 'navius')!.environment;
+  };
+
+  it('is passed to the service only when set, as given', async () => {
+    expect(await appEnvironment(inputs)).not.toHaveProperty('NODE_OPTIONS');
+    const flags = '--max-semi-space-size=16 --max-old-space-size=768';
+    expect(await appEnvironment({ ...inputs, node_options: flags })).toMatchObject({ NODE_OPTIONS: flags });
+  });
+
+  it('accepts V8 memory flags only: nothing that loads code or opens a debugger', async () => {
+    const { variables } = await loadModule(ECS_SERVICE);
+    const condition = textOf(block(variables.node_options!.validation as Value)?.condition);
+    const pattern = new RegExp(/regex\("(.+)", var\.node_options\)/.exec(condition)![1]!.replaceAll('\\\\', '\\'));
+    expect(pattern.test('--max-old-space-size=768')).toBe(true);
+    expect(pattern.test('--max-semi-space-size=16 --max-old-space-size=160')).toBe(true);
+    for (const refused of ['--require=/tmp/x.js', '--inspect=0.0.0.0:9229', '--max-old-space-size=768 --import=x'])
+      expect(pattern.test(refused), refused).toBe(false);
   });
 });

@@ -38,6 +38,8 @@ locals {
     { name = "METRICS_EXPORTER", value = "otlp" },
     ], var.documents.events_queue_url == null ? [] : [
     { name = "S3_EVENTS_QUEUE_URL", value = var.documents.events_queue_url },
+    ], var.node_options == null ? [] : [
+    { name = "NODE_OPTIONS", value = var.node_options },
   ])
 
   container_definitions = [

@@ -141,6 +141,17 @@ variable "log_level" {
   default     = "info"
 }
 
+variable "node_options" {
+  description = "NODE_OPTIONS of the service container: V8 memory flags only, e.g. \"--max-old-space-size=768\" to trade throughput for a smaller footprint (README, Benchmarks). null leaves Node's defaults, which size the heap from the task's memory."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.node_options == null || can(regex("^--(max|min)-[a-z-]+=[0-9]+( --(max|min)-[a-z-]+=[0-9]+)*$", var.node_options))
+    error_message = "node_options takes V8 memory flags only (--max-…=N / --min-…=N): nothing that loads code or opens a debugger."
+  }
+}
+
 variable "log_retention_days" {
   description = "Days application and collector logs are kept."
   type        = number
