@@ -1,9 +1,8 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../src/config/app-config';
 import { signLocalToken } from '../src/local/local-issuer';
 import { tempDir } from './support/app';
-import { runToExit, startProcess } from './support/process';
+import { postInTwoParts, runToExit, startProcess } from './support/process';
 
 describe('the service as a process (node dist/main.js)', () => {
   let dir: Awaited<ReturnType<typeof tempDir>>;
@@ -32,32 +31,21 @@ describe('the service as a process (node dist/main.js)', () => {
     expect((await fetch(`${service.url}/health/ready`)).status).toBe(200);
     const token = await signLocalToken({ dataDir: dir.path, clientId: LOCAL_CLIENT_ID, roles: ['Documents.Write'] });
     const body = JSON.stringify({ name: 'inflight.txt', contentType: 'text/plain', size: 5 });
-    const { port, hostname } = new URL(service.url);
-
-    const socket = connect(Number(port), hostname);
-    let response = '';
-    socket.on('data', (chunk) => (response += chunk.toString()));
-    const closed = new Promise((resolve) => socket.once('close', resolve));
-    await new Promise((resolve) => socket.once('connect', resolve));
-    socket.write(
-      `POST /v1/documents HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
-        `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body.slice(0, 10)}`,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-
-    service.child.kill('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    const ready = await fetch(`${service.url}/health/ready`);
-    expect(ready.status).toBe(503);
-    expect(ready.headers.get('content-type')).toContain('application/problem+json');
-    expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
-
-    // The server is closing by now; the half-sent request must still complete.
-    await new Promise((resolve) => setTimeout(resolve, 1200));
-    // write, not end: a half-closed client socket counts as an aborted request in Node's HTTP server.
-    socket.write(body.slice(10));
-    const exit = await service.exited;
-    await closed;
+    const answer = postInTwoParts(service.url, token, body, {
+      sentFirst: 10,
+      between: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        service.child.kill('SIGTERM');
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        const ready = await fetch(`${service.url}/health/ready`);
+        expect(ready.status).toBe(503);
+        expect(ready.headers.get('content-type')).toContain('application/problem+json');
+        expect((await fetch(`${service.url}/health/live`)).status).toBe(200);
+        // The server is closing by now; the half-sent request must still complete.
+        await new Promise((resolve) => setTimeout(resolve, 1200));
+      },
+    });
+    const [exit, response] = await Promise.all([service.exited, answer]);
     expect(response).toMatch(/^HTTP\/1\.1 201/);
     expect(response.toLowerCase()).toContain('connection: close');
 

@@ -1,29 +1,10 @@
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_CLIENT_ID } from '../src/config/app-config';
 import { signLocalToken } from '../src/local/local-issuer';
 import { emfProblems } from '../src/observability/emf.exporter';
 import { call } from './support/app';
 import { startOtlpSink, startTracedService, type OtlpSpan } from './support/otlp';
-import type { ServiceProcess } from './support/process';
-
-/** POST with the headers first and the body 200 ms later, on a raw socket; resolves with the raw response. */
-async function slowPost(url: string, token: string, json: object): Promise<string> {
-  const { hostname, port } = new URL(url);
-  const body = JSON.stringify(json);
-  const socket = connect(Number(port), hostname);
-  await new Promise((resolve) => socket.once('connect', resolve));
-  let response = '';
-  socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
-  socket.write(
-    `POST /v1/documents HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
-      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n`,
-  );
-  await new Promise((resolve) => setTimeout(resolve, 200));
-  socket.write(body);
-  await new Promise((resolve) => socket.once('close', resolve));
-  return response;
-}
+import { postInTwoParts, type ServiceProcess } from './support/process';
 
 describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs', () => {
   let sink: Awaited<ReturnType<typeof startOtlpSink>>;
@@ -54,9 +35,13 @@ describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs',
     });
     documentId = (created.body.document as { id: string }).id;
     // The same create with its body arriving 200 ms after its headers: the handler runs from a later socket read.
-    expect(await slowPost(service.url, token, { name: 'slow.txt', contentType: 'text/plain', size: 3 })).toMatch(
-      /^HTTP\/1\.1 201/,
+    const slow = await postInTwoParts(
+      service.url,
+      token,
+      JSON.stringify({ name: 'slow.txt', contentType: 'text/plain', size: 3 }),
+      { sentFirst: 0, between: () => new Promise((resolve) => setTimeout(resolve, 200)), connectionClose: true },
     );
+    expect(slow).toMatch(/^HTTP\/1\.1 201/);
     const read = (traceHeader?: string) =>
       call(`${service.url}/v1/documents/${documentId}`, {
         token,

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 
@@ -68,4 +69,37 @@ export function runToExit(
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr, stdout })));
+}
+
+/**
+ * POST /v1/documents on a raw socket in two parts: the headers with the body's first `sentFirst` characters, the rest
+ * once `between()` has resolved (written, not ended: a half-closed client socket is an aborted request to Node's
+ * HTTP server). Resolves with the raw response when the connection closes; `connectionClose` asks the server to.
+ */
+export async function postInTwoParts(
+  url: string,
+  token: string,
+  body: string,
+  options: { sentFirst: number; between: () => Promise<unknown>; connectionClose?: boolean },
+): Promise<string> {
+  const { hostname, port } = new URL(url);
+  const socket = connect(Number(port), hostname);
+  let response = '';
+  socket.on('data', (chunk: Buffer) => (response += chunk.toString()));
+  const closed = new Promise((resolve) => socket.once('close', resolve));
+  await new Promise((resolve) => socket.once('connect', resolve));
+  socket.write(
+    `POST /v1/documents HTTP/1.1\r\nHost: ${hostname}\r\nAuthorization: Bearer ${token}\r\n` +
+      `Content-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${options.connectionClose ? 'Connection: close\r\n' : ''}\r\n${body.slice(0, options.sentFirst)}`,
+  );
+  try {
+    await options.between();
+  } catch (error) {
+    socket.destroy();
+    throw error;
+  }
+  socket.write(body.slice(options.sentFirst));
+  await closed;
+  return response;
 }
