@@ -42,4 +42,16 @@ describe('KeyCachingSha256', () => {
     expect(await digest(new KeyCachingSha256(other), ['a'])).toBe(mac(other, 'a'));
     expect(await digest(new KeyCachingSha256(), ['a', 'b'])).toBe(createHash('sha256').update('ab').digest('hex'));
   });
+
+  it('gives every caller its own copy of a remembered HMAC', async () => {
+    const first = new KeyCachingSha256('secret-access-key');
+    first.update('AKIDEXAMPLE');
+    const mac = await first.digest();
+    mac.fill(0);
+    const again = new KeyCachingSha256('secret-access-key');
+    again.update('AKIDEXAMPLE');
+    expect(Buffer.from(await again.digest()).toString('hex')).toBe(
+      createHmac('sha256', 'secret-access-key').update('AKIDEXAMPLE').digest('hex'),
+    );
+  });
 });

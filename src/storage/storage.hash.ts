@@ -6,6 +6,11 @@ const keyObjects = new WeakMap<object, KeyObject>();
 // The signer also keys an HMAC with the secret access key (a string) on every call; few distinct ones ever exist.
 const stringKeys = new Map<string, KeyObject>();
 const MAX_STRING_KEYS = 16;
+// HMACs keyed with a string over a short input, by key then input: on every URL the signer recomputes
+// HMAC(secret access key, access key id) only to name its signing-key cache entry. Bounded like stringKeys.
+const stringKeyedMacs = new Map<string, Map<string, Buffer>>();
+const MAX_MACS_PER_KEY = 16;
+const MEMO_INPUT_BYTES = 128;
 
 function toBuffer(data: SourceData): Buffer {
   if (typeof data === 'string') return Buffer.from(data, 'utf8');
@@ -17,7 +22,10 @@ function keyObjectOf(secret: SourceData): KeyObject {
   if (typeof secret === 'string') {
     let key = stringKeys.get(secret);
     if (!key) {
-      if (stringKeys.size >= MAX_STRING_KEYS) stringKeys.clear();
+      if (stringKeys.size >= MAX_STRING_KEYS) {
+        stringKeys.clear();
+        stringKeyedMacs.clear();
+      }
       key = createSecretKey(toBuffer(secret));
       stringKeys.set(secret, key);
     }
@@ -51,12 +59,37 @@ export class KeyCachingSha256 implements Checksum {
     const input = this.chunks.length === 1 ? (this.chunks[0] as BinaryLike) : Buffer.concat(this.chunks.map(toBinary));
     // As in the SDK's hash: no key, or an empty string key, means plain SHA-256.
     if (!this.secret) return Promise.resolve(hash('sha256', input, 'buffer'));
+    if (typeof this.secret === 'string' && inputLength(input) <= MEMO_INPUT_BYTES) {
+      return Promise.resolve(memoizedMac(this.secret, input));
+    }
     return Promise.resolve(createHmac('sha256', keyObjectOf(this.secret)).update(input).digest());
   }
 
   reset(): void {
     this.chunks = [];
   }
+}
+
+function inputLength(input: BinaryLike): number {
+  return typeof input === 'string' ? input.length * 3 : input.byteLength;
+}
+
+/** HMAC-SHA-256 under a string key, remembered per key and input; each caller gets its own copy. */
+function memoizedMac(secret: string, input: BinaryLike): Buffer {
+  const key = keyObjectOf(secret);
+  const inputKey =
+    typeof input === 'string'
+      ? `s${input}`
+      : `b${Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('latin1')}`;
+  let macs = stringKeyedMacs.get(secret);
+  if (!macs) stringKeyedMacs.set(secret, (macs = new Map()));
+  let mac = macs.get(inputKey);
+  if (!mac) {
+    if (macs.size >= MAX_MACS_PER_KEY) macs.clear();
+    mac = createHmac('sha256', key).update(input).digest();
+    macs.set(inputKey, mac);
+  }
+  return Buffer.from(mac);
 }
 
 function toBinary(chunk: BinaryLike): Uint8Array {
