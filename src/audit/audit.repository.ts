@@ -94,12 +94,15 @@ export class AuditRepository {
    */
   async appendIn(tx: Queryable, events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
     const head = await this.lockHead(tx);
+    // Sorted by PostgreSQL as numbers: a batch's ids in ascending order, whatever order nextval handed them out.
     const ids = await tx.query<{ id: string }>({
       name: 'audit.reserve-ids',
-      text: `SELECT nextval(pg_get_serial_sequence('audit_events', 'id'))::text AS id FROM generate_series(1, $1)`,
+      text: `SELECT id::text FROM (
+               SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id FROM generate_series(1, $1)
+             ) AS reserved ORDER BY reserved.id`,
       values: [events.length],
     });
-    const sortedIds = ids.map((row) => row.id).sort((a, b) => (BigInt(a) < BigInt(b) ? -1 : 1));
+    const sortedIds = ids.map((row) => row.id);
     let prevHash = head.lastHash;
     const chained = events.map((event, index) => {
       const record: AuditRecord = { ...event, id: sortedIds[index] as string };
