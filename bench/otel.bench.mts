@@ -74,13 +74,12 @@ try {
   await load(`${on.url}${path}`, { headers, seconds: 2 });
   await load(`${off.url}${path}`, { headers, seconds: 2 });
 
-  const runs = await alternate(
-    rounds,
-    () => load(`${on.url}${path}`, { headers, seconds }),
-    () => load(`${off.url}${path}`, { headers, seconds }),
-  );
-  const allOn = summary(runs.a);
-  const allOff = summary(runs.b);
+  const runs = await alternate(rounds, {
+    allOn: () => load(`${on.url}${path}`, { headers, seconds }),
+    allOff: () => load(`${off.url}${path}`, { headers, seconds }),
+  });
+  const allOn = summary(runs.allOn);
+  const allOff = summary(runs.allOff);
   const ratio = allOn.requestsPerSecond / allOff.requestsPerSecond;
   const report = {
     benchmark: 'otel',

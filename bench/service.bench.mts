@@ -1,6 +1,7 @@
 // npm run bench — the authenticated, cached GET /v1/documents/:id (fresh RS256 Entra-shaped token, tracing at
 // default sampling, access log on, real PostgreSQL and Redis) against bare Fastify answering the same JSON from
-// memory, alternating A B A B with autocannon at 50 connections. Targets: ≥ 0.5 × bare Fastify, p99 ≤ 10 ms,
+// memory, alternating A B A B with autocannon at 50 connections. Beside them, as a reference, NestJS on Fastify
+// answering that JSON with nothing else: the framework's share of the gap. Targets: ≥ 0.5 × bare Fastify, p99 ≤ 10 ms,
 // start-up to ready ≤ 1.5 s, resident memory under load ≤ 250 MB. Results: bench/results/<date>.json + SVG chart.
 // Every dependency runs outside the service, as in production: PostgreSQL, Redis, an S3-compatible endpoint and
 // the OIDC issuer (the last two served by this script). Start-up is the median of several cold starts.
@@ -21,6 +22,7 @@ import {
   ROOT,
   saveResults,
   startBareFastify,
+  startBareNest,
   startService,
   summary,
   type LoadResult,
@@ -85,6 +87,7 @@ while (startups.length < STARTS) {
 }
 const startupMs = median(startups);
 let bare: Awaited<ReturnType<typeof startBareFastify>> | undefined;
+let nest: Awaited<ReturnType<typeof startBareNest>> | undefined;
 
 try {
   // A fresh RS256 token in the Entra v2 access-token shape, minted for this run.
@@ -104,10 +107,13 @@ try {
   const path = `/v1/documents/${document.id}`;
   const served = await (await fetch(`${service.url}${path}`, { headers })).json();
   bare = await startBareFastify(served);
+  nest = await startBareNest(served);
   const bareUrl = bare.url;
+  const nestUrl = nest.url;
 
   await load(`${service.url}${path}`, { headers, seconds: 3 });
   await load(`${bareUrl}${path}`, { seconds: 3 });
+  await load(`${nestUrl}${path}`, { seconds: 3 });
 
   const rss: number[] = [];
   const serviceRun = async (): Promise<LoadResult> => {
@@ -116,10 +122,17 @@ try {
     rss.push(await residentMegabytes(service.child.pid as number));
     return running;
   };
-  const runs = await alternate(rounds, serviceRun, () => load(`${bareUrl}${path}`, { seconds }));
-  const navius = summary(runs.a);
-  const baseline = summary(runs.b);
-  const ratio = Math.round((navius.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+  const runs = await alternate(rounds, {
+    navius: serviceRun,
+    bareFastify: () => load(`${bareUrl}${path}`, { seconds }),
+    nestOnly: () => load(`${nestUrl}${path}`, { seconds }),
+  });
+  const navius = summary(runs.navius);
+  const baseline = summary(runs.bareFastify);
+  const nestOnly = summary(runs.nestOnly);
+  const ratioTo = (result: LoadResult) =>
+    Math.round((result.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000;
+  const ratio = ratioTo(navius);
   const peakRss = Math.max(...rss);
   const report = {
     benchmark: 'service',
@@ -133,7 +146,10 @@ try {
     nodeFlags,
     navius,
     bareFastify: baseline,
+    // NestJS on Fastify with nothing else, answering the same JSON: the framework's own share of the gap.
+    nestOnly,
     ratio,
+    nestOnlyRatio: ratioTo(nestOnly),
     startupToReadyMs: startupMs,
     startupRunsMs: startups,
     residentMemoryUnderLoadMb: peakRss,
@@ -157,6 +173,11 @@ try {
           note: `${Math.round(navius.requestsPerSecond)} req/s, p99 ${navius.p99Ms} ms (${ratio}×)`,
         },
         {
+          label: 'NestJS on Fastify alone',
+          value: nestOnly.requestsPerSecond,
+          note: `${Math.round(nestOnly.requestsPerSecond)} req/s, p99 ${nestOnly.p99Ms} ms (${ratioTo(nestOnly)}×)`,
+        },
+        {
           label: 'bare Fastify (from memory)',
           value: baseline.requestsPerSecond,
           note: `${Math.round(baseline.requestsPerSecond)} req/s, p99 ${baseline.p99Ms} ms`,
@@ -165,12 +186,13 @@ try {
     );
   console.log(
     `navius: ${Math.round(navius.requestsPerSecond)} req/s p50 ${navius.p50Ms} ms p99 ${navius.p99Ms} ms\n` +
+      `nest alone: ${Math.round(nestOnly.requestsPerSecond)} req/s p50 ${nestOnly.p50Ms} ms p99 ${nestOnly.p99Ms} ms (${ratioTo(nestOnly)}×)\n` +
       `bare fastify: ${Math.round(baseline.requestsPerSecond)} req/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms\n` +
       `ratio ${ratio} (target ≥ 0.5); start-up to ready ${startupMs} ms (median of ${STARTS}; ≤ 1500); RSS under load ${peakRss} MB (≤ 250)\n` +
       `→ ${file}`,
   );
 } finally {
-  await Promise.all([service.stop(), bare?.stop()]);
+  await Promise.all([service.stop(), bare?.stop(), nest?.stop()]);
   await Promise.allSettled([s3.stop(), issuer.stop()]);
   sink.close();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);

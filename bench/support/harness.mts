@@ -29,17 +29,12 @@ async function freePort(): Promise<number> {
 const SERVICE_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
 /**
- * Starts `node dist/main.js` the way `npm start` does (plus BENCH_NODE_FLAGS), with `env` over a quiet base, and
- * waits until it is ready.
+ * Starts `node dist/main.js` the way `npm start` does (plus `nodeFlags`, by default BENCH_NODE_FLAGS), with `env`
+ * over a quiet base, and waits until it is ready.
  */
-export function startService(env: Record<string, string>): Promise<Service> {
+export function startService(env: Record<string, string>, nodeFlags: string[] = SERVICE_NODE_FLAGS): Promise<Service> {
   return startNode(
-    [
-      ...SERVICE_NODE_FLAGS,
-      '--require',
-      join(ROOT, 'dist/observability/telemetry.preload.js'),
-      join(ROOT, 'dist/main.js'),
-    ],
+    [...nodeFlags, '--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
     env,
     '/health/ready',
   );
@@ -49,6 +44,15 @@ export function startService(env: Record<string, string>): Promise<Service> {
 export function startBareFastify(document: unknown): Promise<Service> {
   return startNode(
     [join(ROOT, 'bench/support/bare-fastify.mjs')],
+    { BENCH_DOCUMENT: JSON.stringify(document) },
+    '/v1/documents/x',
+  );
+}
+
+/** Starts NestJS on Fastify answering `document` from memory with nothing else: the framework's own cost. */
+export function startBareNest(document: unknown): Promise<Service> {
+  return startNode(
+    [join(ROOT, 'bench/support/bare-nest.mjs')],
     { BENCH_DOCUMENT: JSON.stringify(document) },
     '/v1/documents/x',
   );
@@ -122,15 +126,15 @@ export async function load(
 }
 
 /** Runs A and B alternately (A B A B …) so drift on a shared machine hits both; returns every round. */
-export async function alternate(
+/** Runs each contender once per round, in the same order every round: drift on the shared machine falls on all. */
+export async function alternate<Name extends string>(
   rounds: number,
-  a: () => Promise<LoadResult>,
-  b: () => Promise<LoadResult>,
-): Promise<{ a: LoadResult[]; b: LoadResult[] }> {
-  const results = { a: [] as LoadResult[], b: [] as LoadResult[] };
+  contenders: Record<Name, () => Promise<LoadResult>>,
+): Promise<Record<Name, LoadResult[]>> {
+  const names = Object.keys(contenders) as Name[];
+  const results = Object.fromEntries(names.map((name) => [name, [] as LoadResult[]])) as Record<Name, LoadResult[]>;
   for (let round = 0; round < rounds; round += 1) {
-    results.a.push(await a());
-    results.b.push(await b());
+    for (const name of names) results[name].push(await contenders[name]());
   }
   return results;
 }
