@@ -1,5 +1,6 @@
 // npm run bench:otel — throughput of the authenticated, cached documents read with tracing (default sampling),
-// EMF metrics and the access log all on, against all off, alternating in one run. Target: on ≥ 0.9 × off.
+// EMF metrics and the access log all on, against all off, alternating in one run. Target: on ≥ 0.9 × off. Also
+// all on but one feature, so each one's share of the cost shows.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -8,7 +9,16 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { alternate, load, ROOT, saveResults, startService, summary } from './support/harness.mts';
+import {
+  alternate,
+  load,
+  ROOT,
+  saveResults,
+  startService,
+  summary,
+  type LoadResult,
+  type Service,
+} from './support/harness.mts';
 
 const require = createRequire(import.meta.url);
 const { signLocalToken } = require(
@@ -40,21 +50,27 @@ const common = {
   DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
   REDIS_URL: 'redis://127.0.0.1:6379',
 };
-const on = await startService({
-  ...common,
-  REDIS_KEY_PREFIX: `bench-on-${randomUUID()}:`,
+const allOnEnv = {
   LOG_LEVEL: 'info',
   METRICS_EXPORTER: 'emf',
   METRICS_EXPORT_INTERVAL_MS: '5000',
   OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
-});
-const off = await startService({
-  ...common,
-  REDIS_KEY_PREFIX: `bench-off-${randomUUID()}:`,
-  LOG_LEVEL: 'warn',
-  METRICS_EXPORTER: 'none',
-  OTEL_SDK_DISABLED: 'true',
-});
+};
+// All on, all off, and all on but one: each feature's own share. Tracing "off" alone keeps the instrumentations
+// and drops the span export (OTEL_TRACES_EXPORTER=none); all off disables the SDK (OTEL_SDK_DISABLED).
+const configurations = {
+  allOn: allOnEnv,
+  allOff: { LOG_LEVEL: 'warn', METRICS_EXPORTER: 'none', OTEL_SDK_DISABLED: 'true' },
+  withoutTraceExport: { ...allOnEnv, OTEL_TRACES_EXPORTER: 'none' },
+  withoutEmf: { ...allOnEnv, METRICS_EXPORTER: 'none' },
+  withoutAccessLogLine: { ...allOnEnv, LOG_LEVEL: 'warn' },
+};
+type Configuration = keyof typeof configurations;
+const services = {} as Record<Configuration, Service>;
+for (const [name, env] of Object.entries(configurations) as Array<[Configuration, Record<string, string>]>) {
+  services[name] = await startService({ ...common, ...env, REDIS_KEY_PREFIX: `bench-${name}-${randomUUID()}:` });
+}
+const { allOn: on } = services;
 
 try {
   const token = await signLocalToken({
@@ -70,17 +86,26 @@ try {
   });
   const { document } = (await created.json()) as { document: { id: string } };
   const path = `/v1/documents/${document.id}`;
-  // Warm both: JIT, connection pools, caches.
-  await load(`${on.url}${path}`, { headers, seconds: 2 });
-  await load(`${off.url}${path}`, { headers, seconds: 2 });
+  // Warm each: JIT, connection pools, caches.
+  for (const service of Object.values(services)) await load(`${service.url}${path}`, { headers, seconds: 2 });
 
-  const runs = await alternate(rounds, {
-    allOn: () => load(`${on.url}${path}`, { headers, seconds }),
-    allOff: () => load(`${off.url}${path}`, { headers, seconds }),
-  });
-  const allOn = summary(runs.allOn);
-  const allOff = summary(runs.allOff);
+  const runs = await alternate(
+    rounds,
+    Object.fromEntries(
+      Object.entries(services).map(([name, service]) => [
+        name,
+        () => load(`${service.url}${path}`, { headers, seconds }),
+      ]),
+    ) as Record<Configuration, () => Promise<LoadResult>>,
+  );
+  const results = Object.fromEntries(Object.entries(runs).map(([name, results]) => [name, summary(results)])) as Record<
+    Configuration,
+    LoadResult
+  >;
+  const { allOn, allOff } = results;
   const ratio = allOn.requestsPerSecond / allOff.requestsPerSecond;
+  const ofAllOff = (result: LoadResult) =>
+    Math.round((result.requestsPerSecond / allOff.requestsPerSecond) * 1000) / 1000;
   const report = {
     benchmark: 'otel',
     route: 'GET /v1/documents/:id (authenticated, cached)',
@@ -90,6 +115,12 @@ try {
     allOn,
     allOff,
     ratio: Math.round(ratio * 1000) / 1000,
+    // All on but one feature, as a ratio of all off: what the other two cost together.
+    withoutOne: {
+      traceExport: { ...results.withoutTraceExport, ratio: ofAllOff(results.withoutTraceExport) },
+      emfMetrics: { ...results.withoutEmf, ratio: ofAllOff(results.withoutEmf) },
+      accessLogLine: { ...results.withoutAccessLogLine, ratio: ofAllOff(results.withoutAccessLogLine) },
+    },
     target: 0.9,
     meetsTarget: ratio >= 0.9,
     runs,
@@ -98,10 +129,17 @@ try {
   console.log(
     `all on: ${allOn.requestsPerSecond.toFixed(0)} req/s (p50 ${allOn.p50Ms} ms, p99 ${allOn.p99Ms} ms)\n` +
       `all off: ${allOff.requestsPerSecond.toFixed(0)} req/s (p50 ${allOff.p50Ms} ms, p99 ${allOff.p99Ms} ms)\n` +
-      `ratio on/off: ${report.ratio} (target ≥ 0.9) → ${file}`,
+      `ratio on/off: ${report.ratio} (target ≥ 0.9)\n` +
+      Object.entries(report.withoutOne)
+        .map(
+          ([feature, result]) =>
+            `all on but ${feature}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.ratio}× all off)`,
+        )
+        .join('\n') +
+      `\n→ ${file}`,
   );
 } finally {
-  await Promise.all([on.stop(), off.stop()]);
+  await Promise.all(Object.values(services).map((service) => service.stop()));
   sink.close();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
