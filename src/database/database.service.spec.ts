@@ -96,11 +96,16 @@ describe('DatabaseService against the real PostgreSQL', () => {
   });
 
   /** Terminates the backend running the statement marked `marker` once it is under way (a failover mid-query). */
+  /**
+   * Kills the backend running the statement marked `marker` once it sleeps in pg_sleep: by then the statement has
+   * taken its nextval (killed any earlier, it would not have, and the sequence could not tell a retry from a first run).
+   */
   async function killBackendRunning(marker: string): Promise<void> {
     let pid: number | undefined;
     await waitFor(async () => {
       const result = await admin.query<{ pid: number }>(
-        `SELECT pid FROM pg_stat_activity WHERE state = 'active' AND query LIKE $1 AND pid <> pg_backend_pid()`,
+        `SELECT pid FROM pg_stat_activity
+          WHERE state = 'active' AND wait_event = 'PgSleep' AND query LIKE $1 AND pid <> pg_backend_pid()`,
         [`%${marker}%`],
       );
       pid = result.rows[0]?.pid;
