@@ -1,7 +1,9 @@
-// npm run bench:memory — the memory/throughput trade-off of V8 heap flags, for the ecs-service module's
-// `node_options`: the `npm run bench` read (authenticated, cached; tracing, EMF metrics, access log and audit on)
-// against one service per flag set, all in one run, alternating, with resident memory sampled mid-run.
-// Reports req/s, p99 and RSS per flag set, and throughput as a ratio of V8's defaults. Not a timed test.
+// npm run bench:memory — the memory/throughput trade-off of V8 heap flags and task sizes, for the ecs-service
+// module's `memory` and `node_options`: the `npm run bench` read (authenticated, cached; tracing, EMF metrics,
+// access log and audit on) against one service per setting, all in one run, alternating, with resident memory
+// sampled mid-run. A setting is V8 flags, optionally `@<MiB>`: the service then starts in a memory cgroup of that
+// size (root only), as in an ECS task, where Node sizes its heap from the task's memory. Reports req/s, p99 and
+// RSS per setting, and throughput as a ratio of the first. Not a timed test.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -21,6 +23,7 @@ import {
   type LoadResult,
   type Service,
 } from './support/harness.mts';
+import { memoryCgroup, type MemoryCgroup } from './support/cgroup.mts';
 
 const require = createRequire(import.meta.url);
 const { signLocalToken } = require(
@@ -34,16 +37,22 @@ const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RSS_TARGET_MB = 250;
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 8);
-// Each flag set is one string of V8 flags; BENCH_MEMORY_FLAGS="a|b|…" replaces the default list.
-const flagSets = (
+// Each setting is a string of V8 flags, then optionally @<task MiB>; BENCH_MEMORY_FLAGS="a|b|…" replaces the list.
+const settings = (
   process.env.BENCH_MEMORY_FLAGS?.split('|') ?? [
     '',
+    '@2048',
+    '@1024',
     '--max-semi-space-size=16',
     '--max-semi-space-size=16 --max-old-space-size=192',
-    '--max-semi-space-size=16 --max-old-space-size=128',
   ]
-).map((flags) => flags.trim());
-const labelOf = (flags: string) => flags || 'V8 defaults';
+).map((setting) => {
+  const [flags = '', taskMb] = setting.split('@');
+  return { nodeFlags: flags.trim(), taskMemoryMb: taskMb ? Number(taskMb) : undefined };
+});
+type Setting = (typeof settings)[number];
+const labelOf = ({ nodeFlags, taskMemoryMb }: Setting) =>
+  `${nodeFlags || 'V8 defaults'}${taskMemoryMb ? ` in a ${taskMemoryMb} MiB task` : ''}`;
 
 const database = `navius_bench_${randomUUID().replaceAll('-', '')}`;
 const admin = new pg.Client({ connectionString: ADMIN_URL });
@@ -58,8 +67,11 @@ await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
 
 const services: Service[] = [];
+const cgroups: MemoryCgroup[] = [];
 try {
-  for (const flags of flagSets) {
+  for (const setting of settings) {
+    const cgroup = setting.taskMemoryMb === undefined ? undefined : await memoryCgroup(setting.taskMemoryMb);
+    if (cgroup) cgroups.push(cgroup);
     services.push(
       await startService(
         {
@@ -71,7 +83,8 @@ try {
           METRICS_EXPORTER: 'emf',
           OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
         },
-        flags.split(' ').filter(Boolean),
+        setting.nodeFlags.split(' ').filter(Boolean),
+        cgroup?.procsFile,
       ),
     );
   }
@@ -91,10 +104,10 @@ try {
   const path = `/v1/documents/${document.id}`;
   for (const service of services) await load(`${service.url}${path}`, { headers, seconds: 3 });
 
-  const rss = flagSets.map(() => [] as number[]);
+  const rss = settings.map(() => [] as number[]);
   const contenders = Object.fromEntries(
     services.map((service, index) => [
-      labelOf(flagSets[index] as string),
+      labelOf(settings[index] as Setting),
       async (): Promise<LoadResult> => {
         const running = load(`${service.url}${path}`, { headers, seconds });
         await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
@@ -104,11 +117,11 @@ try {
     ]),
   );
   const runs = await alternate(rounds, contenders);
-  const results = flagSets.map((flags, index) => {
-    const result = summary(runs[labelOf(flags)] as LoadResult[]);
-    return { nodeFlags: flags, ...result, residentMemoryUnderLoadMb: Math.max(...(rss[index] as number[])) };
+  const results = settings.map((setting, index) => {
+    const result = summary(runs[labelOf(setting)] as LoadResult[]);
+    return { ...setting, ...result, residentMemoryUnderLoadMb: Math.max(...(rss[index] as number[])) };
   });
-  const defaults = results[0] as (typeof results)[number];
+  const baseline = results[0] as (typeof results)[number];
   const report = {
     benchmark: 'memory',
     route: 'GET /v1/documents/:id (authenticated, cached; tracing, EMF, access log, audit on)',
@@ -118,23 +131,24 @@ try {
     rssTargetMb: RSS_TARGET_MB,
     results: results.map((result) => ({
       ...result,
-      throughputOfDefaults: Math.round((result.requestsPerSecond / defaults.requestsPerSecond) * 1000) / 1000,
+      throughputOfFirst: Math.round((result.requestsPerSecond / baseline.requestsPerSecond) * 1000) / 1000,
       meetsRssTarget: result.residentMemoryUnderLoadMb <= RSS_TARGET_MB,
     })),
     runs,
-    rssRunsMb: Object.fromEntries(flagSets.map((flags, index) => [labelOf(flags), rss[index]])),
+    rssRunsMb: Object.fromEntries(settings.map((setting, index) => [labelOf(setting), rss[index]])),
   };
   const file = await saveResults('memory', report);
   for (const result of report.results) {
     console.log(
-      `${labelOf(result.nodeFlags).padEnd(52)} ${Math.round(result.requestsPerSecond)} req/s ` +
-        `(${result.throughputOfDefaults}× defaults), p99 ${result.p99Ms} ms, RSS ${result.residentMemoryUnderLoadMb} MB` +
+      `${labelOf(result).padEnd(52)} ${Math.round(result.requestsPerSecond)} req/s ` +
+        `(${result.throughputOfFirst}× the first), p99 ${result.p99Ms} ms, RSS ${result.residentMemoryUnderLoadMb} MB` +
         (result.meetsRssTarget ? ` (≤ ${RSS_TARGET_MB})` : ''),
     );
   }
   console.log(`→ ${file}`);
 } finally {
   await Promise.all(services.map((service) => service.stop()));
+  await Promise.allSettled(cgroups.map((cgroup) => cgroup.remove()));
   sink.close();
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();

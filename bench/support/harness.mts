@@ -30,13 +30,18 @@ const SERVICE_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filte
 
 /**
  * Starts `node dist/main.js` the way `npm start` does (plus `nodeFlags`, by default BENCH_NODE_FLAGS), with `env`
- * over a quiet base, and waits until it is ready.
+ * over a quiet base, optionally inside a cgroup, and waits until it is ready.
  */
-export function startService(env: Record<string, string>, nodeFlags: string[] = SERVICE_NODE_FLAGS): Promise<Service> {
+export function startService(
+  env: Record<string, string>,
+  nodeFlags: string[] = SERVICE_NODE_FLAGS,
+  cgroupProcs?: string,
+): Promise<Service> {
   return startNode(
     [...nodeFlags, '--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
     env,
     '/health/ready',
+    cgroupProcs,
   );
 }
 
@@ -58,11 +63,22 @@ export function startBareNest(document: unknown): Promise<Service> {
   );
 }
 
-/** Spawns node with `args` on a free port and polls `readyPath` until it answers 200. */
-export async function startNode(args: string[], env: Record<string, string>, readyPath: string): Promise<Service> {
+/**
+ * Spawns node with `args` on a free port and polls `readyPath` until it answers 200; with `cgroupProcs`, node starts
+ * inside that cgroup (a shell writes its pid there, then execs node, so the pid stays the same).
+ */
+export async function startNode(
+  args: string[],
+  env: Record<string, string>,
+  readyPath: string,
+  cgroupProcs?: string,
+): Promise<Service> {
   const port = await freePort();
   const started = performance.now();
-  const child = spawn(process.execPath, args, {
+  const [command, commandArgs] = cgroupProcs
+    ? ['/bin/sh', ['-c', 'echo $$ > "$0" && exec "$@"', cgroupProcs, process.execPath, ...args]]
+    : [process.execPath, args];
+  const child = spawn(command, commandArgs, {
     env: { PATH: process.env.PATH ?? '', ...env, PORT: String(port) },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
