@@ -6,34 +6,21 @@
 // RSS per setting, and throughput as a ratio of the first. Not a timed test.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { memoryCgroup, type MemoryCgroup } from './support/cgroup.mts';
+import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
 import {
   alternate,
   load,
   residentMegabytes,
-  ROOT,
   saveResults,
   startService,
   summary,
   type LoadResult,
   type Service,
 } from './support/harness.mts';
-import { memoryCgroup, type MemoryCgroup } from './support/cgroup.mts';
 
-const require = createRequire(import.meta.url);
-const { signLocalToken } = require(
-  join(ROOT, 'dist/local/local-issuer.js'),
-) as typeof import('../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(
-  join(ROOT, 'dist/config/app-config.js'),
-) as typeof import('../src/config/app-config.ts');
-
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const RSS_TARGET_MB = 250;
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 8);
@@ -54,16 +41,8 @@ type Setting = (typeof settings)[number];
 const labelOf = ({ nodeFlags, taskMemoryMb }: Setting) =>
   `${nodeFlags || 'V8 defaults'}${taskMemoryMb ? ` in a ${taskMemoryMb} MiB task` : ''}`;
 
-const database = `navius_bench_${randomUUID().replaceAll('-', '')}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-// The collector stand-in: accepts OTLP and discards it.
-const sink = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const database = await benchDatabase();
+const sink = await otlpSink();
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
 
 const services: Service[] = [];
@@ -76,32 +55,19 @@ try {
       await startService(
         {
           LOCAL_DATA_DIR: dataDir,
-          DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+          DATABASE_URL: database.url,
           REDIS_URL: 'redis://127.0.0.1:6379',
           REDIS_KEY_PREFIX: `bench-memory-${randomUUID()}:`,
           LOG_LEVEL: 'info',
           METRICS_EXPORTER: 'emf',
-          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
         },
         setting.nodeFlags.split(' ').filter(Boolean),
         cgroup?.procsFile,
       ),
     );
   }
-  const token = await signLocalToken({
-    dataDir,
-    clientId: LOCAL_CLIENT_ID,
-    roles: ['Documents.Read', 'Documents.Write'],
-  });
-  const headers = { authorization: `Bearer ${token}` };
-  const first = services[0] as Service;
-  const created = await fetch(`${first.url}/v1/documents`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench.txt', contentType: 'text/plain', size: 5 }),
-  });
-  const { document } = (await created.json()) as { document: { id: string } };
-  const path = `/v1/documents/${document.id}`;
+  const { headers, path } = await readableDocument((services[0] as Service).url, dataDir);
   for (const service of services) await load(`${service.url}${path}`, { headers, seconds: 3 });
 
   const rss = settings.map(() => [] as number[]);
@@ -150,6 +116,5 @@ try {
   await Promise.all(services.map((service) => service.stop()));
   await Promise.allSettled(cgroups.map((cgroup) => cgroup.remove()));
   sink.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }

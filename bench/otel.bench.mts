@@ -3,16 +3,12 @@
 // all on but one feature, so each one's share of the cost shows.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
 import {
   alternate,
   load,
-  ROOT,
   saveResults,
   startService,
   summary,
@@ -20,41 +16,22 @@ import {
   type Service,
 } from './support/harness.mts';
 
-const require = createRequire(import.meta.url);
-const { signLocalToken } = require(
-  join(ROOT, 'dist/local/local-issuer.js'),
-) as typeof import('../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(
-  join(ROOT, 'dist/config/app-config.js'),
-) as typeof import('../src/config/app-config.ts');
-
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 5);
 
-const database = `navius_bench_${randomUUID().replaceAll('-', '')}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-
-// The collector stand-in: accepts OTLP and discards it, as the ADOT sidecar would take it off the process.
-const sink = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
-
+const database = await benchDatabase();
+const sink = await otlpSink();
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
 const common = {
   LOCAL_DATA_DIR: dataDir,
-  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+  DATABASE_URL: database.url,
   REDIS_URL: 'redis://127.0.0.1:6379',
 };
 const allOnEnv = {
   LOG_LEVEL: 'info',
   METRICS_EXPORTER: 'emf',
   METRICS_EXPORT_INTERVAL_MS: '5000',
-  OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
 };
 // All on, all off, and all on but one: each feature's own share. Tracing "off" alone keeps the instrumentations
 // and drops the span export (OTEL_TRACES_EXPORTER=none); all off disables the SDK (OTEL_SDK_DISABLED).
@@ -73,19 +50,7 @@ for (const [name, env] of Object.entries(configurations) as Array<[Configuration
 const { allOn: on } = services;
 
 try {
-  const token = await signLocalToken({
-    dataDir,
-    clientId: LOCAL_CLIENT_ID,
-    roles: ['Documents.Read', 'Documents.Write'],
-  });
-  const headers = { authorization: `Bearer ${token}` };
-  const created = await fetch(`${on.url}/v1/documents`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench.txt', contentType: 'text/plain', size: 5 }),
-  });
-  const { document } = (await created.json()) as { document: { id: string } };
-  const path = `/v1/documents/${document.id}`;
+  const { headers, path } = await readableDocument(on.url, dataDir);
   // Warm each: JIT, connection pools, caches.
   for (const service of Object.values(services)) await load(`${service.url}${path}`, { headers, seconds: 2 });
 
@@ -141,6 +106,5 @@ try {
 } finally {
   await Promise.all(Object.values(services).map((service) => service.stop()));
   sink.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }

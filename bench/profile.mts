@@ -2,26 +2,14 @@
 // summarised by package: where a request's time goes. Writes the raw .cpuprofile under bench/results/profiles/.
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
+import { benchDatabase, readableDocument } from './support/fixtures.mts';
 import { load, residentMegabytes, ROOT, startNode } from './support/harness.mts';
-
-const require = createRequire(import.meta.url);
-const { signLocalToken } = require(
-  join(ROOT, 'dist/local/local-issuer.js'),
-) as typeof import('../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(
-  join(ROOT, 'dist/config/app-config.js'),
-) as typeof import('../src/config/app-config.ts');
 
 const seconds = Number(process.argv[2] ?? 8);
 const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
-const database = `navius_profile_${randomUUID().replaceAll('-', '')}`;
-const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
+const database = await benchDatabase();
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-profile-'));
 const profiles = join(ROOT, 'bench', 'results', 'profiles');
 await mkdir(profiles, { recursive: true });
@@ -37,7 +25,7 @@ const service = await startNode(
   ],
   {
     LOCAL_DATA_DIR: dataDir,
-    DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+    DATABASE_URL: database.url,
     REDIS_URL: 'redis://127.0.0.1:6379',
     REDIS_KEY_PREFIX: `profile-${randomUUID()}:`,
     LOG_LEVEL: 'info',
@@ -47,26 +35,14 @@ const service = await startNode(
   '/health/ready',
 );
 try {
-  const token = await signLocalToken({
-    dataDir,
-    clientId: LOCAL_CLIENT_ID,
-    roles: ['Documents.Read', 'Documents.Write'],
-  });
-  const headers = { authorization: `Bearer ${token}` };
-  const created = await fetch(`${service.url}/v1/documents`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'profile.txt', contentType: 'text/plain', size: 3 }),
-  });
-  const { document } = (await created.json()) as { document: { id: string } };
-  const result = await load(`${service.url}/v1/documents/${document.id}`, { headers, seconds });
+  const { headers, path } = await readableDocument(service.url, dataDir);
+  const result = await load(`${service.url}${path}`, { headers, seconds });
   console.log(
     `${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, RSS ${await residentMegabytes(service.child.pid as number)} MB`,
   );
 } finally {
   await service.stop();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }
 
 interface ProfileNode {

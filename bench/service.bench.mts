@@ -7,13 +7,11 @@
 // the OIDC issuer (the last two served by this script). Start-up is the median of several cold starts.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { barChartSvg } from './support/chart.mts';
+import { benchDatabase, otlpSink } from './support/fixtures.mts';
 import {
   alternate,
   load,
@@ -29,10 +27,7 @@ import {
 } from './support/harness.mts';
 
 const require = createRequire(import.meta.url);
-const { signLocalToken } = require(
-  join(ROOT, 'dist/local/local-issuer.js'),
-) as typeof import('../src/local/local-issuer.ts');
-const { LocalIssuer } = require(
+const { LocalIssuer, signLocalToken } = require(
   join(ROOT, 'dist/local/local-issuer.js'),
 ) as typeof import('../src/local/local-issuer.ts');
 const { LocalS3 } = require(join(ROOT, 'dist/local/local-s3.js')) as typeof import('../src/local/local-s3.ts');
@@ -45,24 +40,16 @@ const STARTS = 5;
 const rounds = Number(process.argv[2] ?? 3);
 const nodeFlags = process.env.BENCH_NODE_FLAGS ?? '';
 const seconds = Number(process.argv[3] ?? 10);
-const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
-const database = `navius_bench_${randomUUID().replaceAll('-', '')}`;
-const admin = new pg.Client({ connectionString: ADMIN_URL });
-await admin.connect();
-await admin.query(`CREATE DATABASE ${database}`);
-const sink = createServer((request, response) => {
-  request.resume();
-  request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
-});
-await new Promise<void>((resolve) => sink.listen(0, '127.0.0.1', resolve));
+const database = await benchDatabase();
+const sink = await otlpSink();
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
 const s3 = await LocalS3.start({ dataDir, bucket: BUCKET });
 const issuer = await LocalIssuer.start({ dataDir });
 
 const serviceEnv = {
   LOCAL_DATA_DIR: dataDir,
-  DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${database}`,
+  DATABASE_URL: database.url,
   REDIS_URL: 'redis://127.0.0.1:6379',
   REDIS_KEY_PREFIX: `bench-${randomUUID()}:`,
   S3_ENDPOINT: s3.endpoint,
@@ -73,7 +60,7 @@ const serviceEnv = {
   ENTRA_TENANT_ID: TENANT,
   ENTRA_CLIENT_ID: CLIENT,
   LOG_LEVEL: 'info',
-  OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(sink.address() as AddressInfo).port}`,
+  OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
   METRICS_EXPORTER: 'emf',
 };
 // Cold starts to ready (the first one also migrates the fresh database); the last one serves the load.
@@ -195,6 +182,5 @@ try {
   await Promise.all([service.stop(), bare?.stop(), nest?.stop()]);
   await Promise.allSettled([s3.stop(), issuer.stop()]);
   sink.close();
-  await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-  await admin.end();
+  await database.drop();
 }
