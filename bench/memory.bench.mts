@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { memoryCgroup, type MemoryCgroup } from './support/cgroup.mts';
+import { memoryCgroup, memoryCgroupsUnsupported, type MemoryCgroup } from './support/cgroup.mts';
 import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
 import {
   alternate,
@@ -25,7 +25,7 @@ const RSS_TARGET_MB = 250;
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 8);
 // Each setting is a string of V8 flags, then optionally @<task MiB>; BENCH_MEMORY_FLAGS="a|b|…" replaces the list.
-const settings = (
+const requested = (
   process.env.BENCH_MEMORY_FLAGS?.split('|') ?? [
     '',
     '@2048',
@@ -37,9 +37,15 @@ const settings = (
   const [flags = '', taskMb] = setting.split('@');
   return { nodeFlags: flags.trim(), taskMemoryMb: taskMb ? Number(taskMb) : undefined };
 });
-type Setting = (typeof settings)[number];
+type Setting = (typeof requested)[number];
 const labelOf = ({ nodeFlags, taskMemoryMb }: Setting) =>
   `${nodeFlags || 'V8 defaults'}${taskMemoryMb ? ` in a ${taskMemoryMb} MiB task` : ''}`;
+// Task sizes need memory cgroups (root on Linux); elsewhere those settings are skipped, and said so.
+const cgroupsUnsupported = await memoryCgroupsUnsupported();
+const settings = requested.filter((setting) => setting.taskMemoryMb === undefined || !cgroupsUnsupported);
+for (const setting of requested.filter((setting) => !settings.includes(setting))) {
+  console.log(`skipped ${labelOf(setting)}: ${cgroupsUnsupported}`);
+}
 
 const database = await benchDatabase();
 const sink = await otlpSink();
