@@ -13,7 +13,7 @@ import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mt
 import {
   alternate,
   load,
-  residentMegabytes,
+  loadSamplingRss,
   saveResults,
   startService,
   summary,
@@ -80,12 +80,7 @@ try {
   const contenders = Object.fromEntries(
     services.map((service, index) => [
       labelOf(settings[index] as Setting),
-      async (): Promise<LoadResult> => {
-        const running = load(`${service.url}${path}`, { headers, seconds });
-        await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
-        rss[index]?.push(await residentMegabytes(service.child.pid as number));
-        return running;
-      },
+      () => loadSamplingRss(service, `${service.url}${path}`, { headers, seconds }, rss[index] as number[]),
     ]),
   );
   const runs = await alternate(rounds, contenders);

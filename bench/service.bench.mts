@@ -16,7 +16,7 @@ import {
   alternate,
   load,
   median,
-  residentMegabytes,
+  loadSamplingRss,
   ROOT,
   saveResults,
   startBareFastify,
@@ -103,14 +103,8 @@ try {
   await load(`${nestUrl}${path}`, { seconds: 3 });
 
   const rss: number[] = [];
-  const serviceRun = async (): Promise<LoadResult> => {
-    const running = load(`${service.url}${path}`, { headers, seconds });
-    await new Promise((resolve) => setTimeout(resolve, (seconds * 1000) / 2));
-    rss.push(await residentMegabytes(service.child.pid as number));
-    return running;
-  };
   const runs = await alternate(rounds, {
-    navius: serviceRun,
+    navius: () => loadSamplingRss(service, `${service.url}${path}`, { headers, seconds }, rss),
     bareFastify: () => load(`${bareUrl}${path}`, { seconds }),
     nestOnly: () => load(`${nestUrl}${path}`, { seconds }),
   });

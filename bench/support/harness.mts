@@ -47,17 +47,18 @@ export function startService(
 
 /** Starts the bare Fastify baseline answering `document` from memory. */
 export function startBareFastify(document: unknown): Promise<Service> {
-  return startNode(
-    [join(ROOT, 'bench/support/bare-fastify.mjs')],
-    { BENCH_DOCUMENT: JSON.stringify(document) },
-    '/v1/documents/x',
-  );
+  return startReference('bare-fastify.mjs', document);
 }
 
 /** Starts NestJS on Fastify answering `document` from memory with nothing else: the framework's own cost. */
 export function startBareNest(document: unknown): Promise<Service> {
+  return startReference('bare-nest.mjs', document);
+}
+
+/** A reference server of bench/support answering GET /v1/documents/:id with `document`. */
+function startReference(script: string, document: unknown): Promise<Service> {
   return startNode(
-    [join(ROOT, 'bench/support/bare-nest.mjs')],
+    [join(ROOT, 'bench/support', script)],
     { BENCH_DOCUMENT: JSON.stringify(document) },
     '/v1/documents/x',
   );
@@ -141,7 +142,19 @@ export async function load(
   };
 }
 
-/** Runs A and B alternately (A B A B …) so drift on a shared machine hits both; returns every round. */
+/** `load` on a service, reading its resident memory halfway through into `rss`. */
+export async function loadSamplingRss(
+  service: Service,
+  url: string,
+  options: NonNullable<Parameters<typeof load>[1]> & { seconds: number },
+  rss: number[],
+): Promise<LoadResult> {
+  const running = load(url, options);
+  await new Promise((resolve) => setTimeout(resolve, (options.seconds * 1000) / 2));
+  rss.push(await residentMegabytes(service.child.pid as number));
+  return running;
+}
+
 /** Runs each contender once per round, in the same order every round: drift on the shared machine falls on all. */
 export async function alternate<Name extends string>(
   rounds: number,
