@@ -35,8 +35,9 @@ interface PreparedRequest {
   signingRegion?: string;
   signingService?: string;
   slots: Slot[];
-  /** Where the Key placeholder sits in the path. */
-  keyPlaceholder: string;
+  /** The path around the Key placeholder (the whole path in `pathBefore` when the command has no Key). */
+  pathBefore: string;
+  pathAfter: string;
 }
 
 type CommandClass = (new (input: object) => PresignableCommand) & EndpointParameterInstructionsSupplier;
@@ -45,6 +46,7 @@ interface EndpointParameterInstructionsSupplier {
 }
 
 const PLACEHOLDER_NUMBER_BASE = 7_000_000_000;
+const PER_CALL_HEADERS = new Set(['amz-sdk-invocation-id', 'amz-sdk-request', 'x-amz-user-agent']);
 
 /**
  * Presigns through the SDK's own `S3RequestPresigner`, like `getSignedUrl`, but on a request prepared once per
@@ -55,49 +57,65 @@ const PLACEHOLDER_NUMBER_BASE = 7_000_000_000;
  */
 export class PreparedPresigner {
   private readonly prepared = new Map<string, Promise<PreparedRequest>>();
+  /** The same requests once prepared, read without waiting on a promise. */
+  private readonly ready = new Map<string, PreparedRequest>();
 
   constructor(private readonly client: S3Client) {}
 
   /** The presigned URL of `command`, as `getSignedUrl(client, command, options)` would build it. */
   async presign(command: PresignableCommand, options: PresignOptions): Promise<string> {
     const input = command.input as unknown as Record<string, unknown>;
-    const prepared = await this.preparedFor(command.constructor as CommandClass, input);
-    const request = HttpRequest.clone(prepared.request);
+    const Command = command.constructor as CommandClass;
+    const shape = shapeOf(Command, input);
+    const prepared = this.ready.get(shape) ?? (await this.preparedFor(shape, Command, input));
+    const base = prepared.request;
+    const headers = { ...base.headers };
+    const query = { ...(base.query as Record<string, string>) };
+    let path = prepared.pathBefore;
     for (const slot of prepared.slots) {
       const value = String(input[slot.field]);
-      if (slot.location === 'header') request.headers[slot.name] = value;
-      else if (slot.location === 'query') request.query[slot.name] = value;
-      else request.path = request.path.replace(prepared.keyPlaceholder, () => encodeGreedyLabel(value));
+      if (slot.location === 'header') headers[slot.name] = value;
+      else if (slot.location === 'query') query[slot.name] = value;
+      else path += encodeGreedyLabel(value) + prepared.pathAfter;
     }
+    const request = new HttpRequest({
+      method: base.method,
+      protocol: base.protocol,
+      hostname: base.hostname,
+      port: base.port,
+      path,
+      query,
+      headers,
+    });
     const signed = await prepared.presigner.presign(request, {
       expiresIn: options.expiresIn,
       signingDate: options.signingDate,
       signingRegion: prepared.signingRegion,
       signingService: prepared.signingService,
-      // The presigner adds to these sets: each call gets its own.
-      signableHeaders: options.signableHeaders && new Set(options.signableHeaders),
+      // The SDK only reads signableHeaders, but adds the SSE headers to unhoistableHeaders: each call gets its own.
+      signableHeaders: options.signableHeaders as Set<string> | undefined,
       unhoistableHeaders: new Set(options.unhoistableHeaders),
     });
     return formatUrl(signed);
   }
 
-  private preparedFor(Command: CommandClass, input: Record<string, unknown>): Promise<PreparedRequest> {
-    const fields: string[] = [];
-    for (const field in input) if (field !== 'Bucket' && input[field] !== undefined) fields.push(field);
-    fields.sort();
-    const shape = `${Command.name}|${String(input.Bucket)}|${fields.join(',')}`;
+  private preparedFor(shape: string, Command: CommandClass, input: Record<string, unknown>): Promise<PreparedRequest> {
     let prepared = this.prepared.get(shape);
     if (!prepared) {
-      prepared = this.prepare(Command, input, fields);
-      // A failed preparation (e.g. credentials not resolvable yet) is retried on the next call.
-      prepared.catch(() => this.prepared.delete(shape));
+      prepared = this.prepare(Command, input);
+      prepared.then(
+        (request) => this.ready.set(shape, request),
+        // A failed preparation (e.g. credentials not resolvable yet) is retried on the next call.
+        () => this.prepared.delete(shape),
+      );
       this.prepared.set(shape, prepared);
     }
     return prepared;
   }
 
   /** Runs the SDK's middleware stack once on placeholders, stopping before signing as `getSignedUrl` does. */
-  private async prepare(Command: CommandClass, input: Record<string, unknown>, fields: string[]) {
+  private async prepare(Command: CommandClass, input: Record<string, unknown>): Promise<PreparedRequest> {
+    const fields = setFields(input);
     const placeholders = new Map<string, string>();
     const placeholderInput: Record<string, unknown> = { Bucket: input.Bucket };
     fields.forEach((field, index) => {
@@ -130,7 +148,7 @@ export class PreparedPresigner {
       signingRegion: (context['signing_region'] as string | undefined) ?? region,
       signingService: context['signing_service'] as string | undefined,
       slots,
-      keyPlaceholder: placeholders.get('Key') ?? '',
+      ...splitPath(request.path, placeholders.get('Key')),
     };
   }
 
@@ -143,10 +161,11 @@ export class PreparedPresigner {
         if (!HttpRequest.isInstance(args.request))
           throw new Error('The S3 command did not serialize to an HTTP request');
         const request = HttpRequest.clone(args.request);
-        // The same request-specific headers getSignedUrl drops.
-        delete request.headers['amz-sdk-invocation-id'];
-        delete request.headers['amz-sdk-request'];
-        delete request.headers['x-amz-user-agent'];
+        // Without the same request-specific headers getSignedUrl drops. Copied rather than deleted from: an object
+        // that lost properties turns into a slow dictionary, and every URL copies and reads these headers.
+        request.headers = Object.fromEntries(
+          Object.entries(request.headers).filter(([name]) => !PER_CALL_HEADERS.has(name)),
+        );
         captured = { request, context };
         // `presigned` tells the metrics middleware that nothing was sent.
         return { response: {}, output: { $metadata: {}, presigned: true } as unknown as ServiceOutputTypes };
@@ -165,8 +184,31 @@ export class PreparedPresigner {
   }
 }
 
+/** The fields a command sets besides its Bucket, in the input's own order. */
+function setFields(input: Record<string, unknown>): string[] {
+  const fields: string[] = [];
+  for (const field in input) if (field !== 'Bucket' && input[field] !== undefined) fields.push(field);
+  return fields;
+}
+
+/** Commands of one class, bucket and set fields serialize alike: one prepared request each. */
+function shapeOf(Command: CommandClass, input: Record<string, unknown>): string {
+  return `${Command.name}|${String(input.Bucket)}|${setFields(input).join(',')}`;
+}
+
+function splitPath(path: string, keyPlaceholder: string | undefined): { pathBefore: string; pathAfter: string } {
+  const at = keyPlaceholder === undefined ? -1 : path.indexOf(keyPlaceholder);
+  if (at < 0) return { pathBefore: path, pathAfter: '' };
+  return { pathBefore: path.slice(0, at), pathAfter: path.slice(at + (keyPlaceholder as string).length) };
+}
+
+// Characters that URI encoding leaves as they are, and the slash a greedy label keeps.
+const UNRESERVED_PATH = /^[A-Za-z0-9\-._~/]*$/;
+
 /** A greedy `{Key+}` label: each path segment encoded alone, the slashes kept (the SDK's serializer rule). */
 function encodeGreedyLabel(value: string): string {
+  // The server's own keys (tenants/<tid>/documents/<id>) need no encoding.
+  if (UNRESERVED_PATH.test(value)) return value;
   return value.split('/').map(extendedEncodeURIComponent).join('/');
 }
 
