@@ -31,10 +31,12 @@ export function actorOf(principal: Principal | undefined): AuditActor {
  * `http.rate_limited`; a 404 on a document route records `documents.not_found` for the caller's tenant
  * (by design a document of another tenant answers the same 404, so that is all anyone can know).
  */
+const TRACE_ID = Symbol('navius.auditTraceId');
+type TracedRequest = FastifyRequest & { [TRACE_ID]: string | null };
+
 @Injectable()
 export class AuditAccessLog implements OnModuleInit {
   private readonly excluded: Set<string>;
-  private readonly traceIds = new WeakMap<FastifyRequest, string>();
 
   constructor(
     @Inject(AUDIT_MODULE_OPTIONS) private readonly options: AuditModuleOptions,
@@ -48,10 +50,12 @@ export class AuditAccessLog implements OnModuleInit {
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter?.getInstance<FastifyInstance>();
     if (!fastify) return;
+    // Declared up front, so every request object has the same shape (cheaper than a WeakMap per request).
+    fastify.decorateRequest(TRACE_ID, null);
     fastify.addHook('onRequest', (request, _reply, done) => {
       // The request's span is active here; by onResponse the context may be gone.
       const span = trace.getActiveSpan()?.spanContext();
-      if (span && isSpanContextValid(span)) this.traceIds.set(request, span.traceId);
+      if (span && isSpanContextValid(span)) (request as TracedRequest)[TRACE_ID] = span.traceId;
       done();
     });
     fastify.addHook('onResponse', (request, reply, done) => {
@@ -74,7 +78,7 @@ export class AuditAccessLog implements OnModuleInit {
       status,
       ip: request.ip,
       userAgent: typeof userAgent === 'string' ? userAgent : undefined,
-      traceId: this.traceIds.get(request) ?? request.id,
+      traceId: (request as TracedRequest)[TRACE_ID] ?? request.id,
     };
     if (this.options.accessLog ?? true) {
       this.writer.record({
