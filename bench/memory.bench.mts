@@ -2,8 +2,10 @@
 // module's `memory` and `node_options`: the `npm run bench` read (authenticated, cached; tracing, EMF metrics,
 // access log and audit on) against one service per setting, all in one run, alternating, with resident memory
 // sampled mid-run. A setting is V8 flags, optionally `@<MiB>`: the service then starts in a memory cgroup of that
-// size (root only), as in an ECS task, where Node sizes its heap from the task's memory. Reports req/s, p99 and
-// RSS per setting, and throughput as a ratio of the first. Not a timed test.
+// size (root only), as in an ECS task, where Node sizes its heap from the task's memory. Every service starts as
+// `npm start` does, its own flags included; a setting's flags come after and win (`--allocation-site-pretenuring`
+// puts back V8's default that npm start turns off). Reports req/s, p99 and RSS per setting, and throughput as a
+// ratio of the first. Not a timed test.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -28,9 +30,10 @@ const seconds = Number(process.argv[3] ?? 8);
 const requested = (
   process.env.BENCH_MEMORY_FLAGS?.split('|') ?? [
     '',
+    '--allocation-site-pretenuring',
     '@2048',
     '@1024',
-    '--max-semi-space-size=16',
+    '--allocation-site-pretenuring@1024',
     '--max-semi-space-size=16 --max-old-space-size=192',
   ]
 ).map((setting) => {
@@ -39,7 +42,7 @@ const requested = (
 });
 type Setting = (typeof requested)[number];
 const labelOf = ({ nodeFlags, taskMemoryMb }: Setting) =>
-  `${nodeFlags || 'V8 defaults'}${taskMemoryMb ? ` in a ${taskMemoryMb} MiB task` : ''}`;
+  `${nodeFlags || 'as npm start'}${taskMemoryMb ? ` in a ${taskMemoryMb} MiB task` : ''}`;
 // Task sizes need memory cgroups (root on Linux); elsewhere those settings are skipped, and said so.
 const cgroupsUnsupported = await memoryCgroupsUnsupported();
 const settings = requested.filter((setting) => setting.taskMemoryMb === undefined || !cgroupsUnsupported);

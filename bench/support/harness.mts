@@ -5,6 +5,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { startArgs } from '../../test/support/start-args.mts';
 
 export const ROOT = join(import.meta.dirname, '..', '..');
 
@@ -28,9 +29,12 @@ async function freePort(): Promise<number> {
 /** V8 flags for the service under test, e.g. `BENCH_NODE_FLAGS="--max-old-space-size=160"` to try a heap cap. */
 const SERVICE_NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
 
+const START_ARGS = startArgs(ROOT);
+
 /**
- * Starts `node dist/main.js` the way `npm start` does (plus `nodeFlags`, by default BENCH_NODE_FLAGS), with `env`
- * over a quiet base, optionally inside a cgroup, and waits until it is ready.
+ * Starts the service exactly as `npm start` does, plus `nodeFlags` (by default BENCH_NODE_FLAGS; later flags win, so
+ * they can also undo one of npm start's), with `env` over a quiet base, optionally inside a cgroup, and waits until
+ * it is ready.
  */
 export function startService(
   env: Record<string, string>,
@@ -38,7 +42,7 @@ export function startService(
   cgroupProcs?: string,
 ): Promise<Service> {
   return startNode(
-    [...nodeFlags, '--require', join(ROOT, 'dist/observability/telemetry.preload.js'), join(ROOT, 'dist/main.js')],
+    [...START_ARGS.slice(0, -1), ...nodeFlags, ...START_ARGS.slice(-1)],
     env,
     '/health/ready',
     cgroupProcs,

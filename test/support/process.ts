@@ -3,10 +3,10 @@ import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { startArgs } from './start-args.mts';
 
-const MAIN = join(__dirname, '..', '..', 'dist', 'main.js');
-/** As `npm start` runs it: the OpenTelemetry preload first. */
-const NODE_ARGS = ['--require', join(__dirname, '..', '..', 'dist', 'observability', 'telemetry.preload.js'), MAIN];
+/** As `npm start` runs it: its V8 flags, the OpenTelemetry preload first. */
+const NODE_ARGS = startArgs(join(__dirname, '..', '..'));
 
 export interface ServiceProcess {
   child: ChildProcessWithoutNullStreams;
