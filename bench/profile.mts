@@ -5,7 +5,7 @@ import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { benchDatabase, readableDocument } from './support/fixtures.mts';
-import { load, residentMegabytes, ROOT, startNode } from './support/harness.mts';
+import { load, residentMegabytes, ROOT, startService } from './support/harness.mts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
@@ -15,14 +15,7 @@ const profiles = join(ROOT, 'bench', 'results', 'profiles');
 await mkdir(profiles, { recursive: true });
 const before = new Set(await readdir(profiles));
 
-const service = await startNode(
-  [
-    '--cpu-prof',
-    `--cpu-prof-dir=${profiles}`,
-    '--require',
-    join(ROOT, 'dist/observability/telemetry.preload.js'),
-    join(ROOT, 'dist/main.js'),
-  ],
+const service = await startService(
   {
     LOCAL_DATA_DIR: dataDir,
     DATABASE_URL: database.url,
@@ -32,7 +25,7 @@ const service = await startNode(
     METRICS_EXPORTER: 'emf',
     ...extraEnv,
   },
-  '/health/ready',
+  ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
 );
 try {
   const { headers, path } = await readableDocument(service.url, dataDir);
