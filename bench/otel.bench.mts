@@ -1,6 +1,7 @@
 // npm run bench:otel — throughput of the authenticated, cached documents read with tracing (default sampling),
 // EMF metrics and the access log all on, against all off, alternating in one run. Target: on ≥ 0.9 × off. Also
-// all on but one feature, so each one's share of the cost shows.
+// all on but one feature, so each one's share of the cost shows. Each also reports the service's CPU time per
+// request (Linux /proc), steadier than req/s on a shared machine.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -59,7 +60,7 @@ try {
     Object.fromEntries(
       Object.entries(services).map(([name, service]) => [
         name,
-        () => load(`${service.url}${path}`, { headers, seconds }),
+        () => load(`${service.url}${path}`, { headers, seconds, pid: service.child.pid }),
       ]),
     ) as Record<Configuration, () => Promise<LoadResult>>,
   );
@@ -80,6 +81,11 @@ try {
     allOn,
     allOff,
     ratio: Math.round(ratio * 1000) / 1000,
+    // The same comparison by the service's CPU time per request: all off's over all on's.
+    cpuRatio:
+      allOn.cpuMicrosPerRequest && allOff.cpuMicrosPerRequest
+        ? Math.round((allOff.cpuMicrosPerRequest / allOn.cpuMicrosPerRequest) * 1000) / 1000
+        : undefined,
     // All on but one feature, as a ratio of all off: what the other two cost together.
     withoutOne: {
       traceExport: { ...results.withoutTraceExport, ratio: ofAllOff(results.withoutTraceExport) },
@@ -92,13 +98,16 @@ try {
   };
   const file = await saveResults('otel', report);
   console.log(
-    `all on: ${allOn.requestsPerSecond.toFixed(0)} req/s (p50 ${allOn.p50Ms} ms, p99 ${allOn.p99Ms} ms)\n` +
-      `all off: ${allOff.requestsPerSecond.toFixed(0)} req/s (p50 ${allOff.p50Ms} ms, p99 ${allOff.p99Ms} ms)\n` +
-      `ratio on/off: ${report.ratio} (target ≥ 0.9)\n` +
+    `all on: ${allOn.requestsPerSecond.toFixed(0)} req/s (p50 ${allOn.p50Ms} ms, p99 ${allOn.p99Ms} ms, ` +
+      `${allOn.cpuMicrosPerRequest} µs CPU/request)\n` +
+      `all off: ${allOff.requestsPerSecond.toFixed(0)} req/s (p50 ${allOff.p50Ms} ms, p99 ${allOff.p99Ms} ms, ` +
+      `${allOff.cpuMicrosPerRequest} µs CPU/request)\n` +
+      `ratio on/off: ${report.ratio} (target ≥ 0.9); by CPU time per request: ${report.cpuRatio}\n` +
       Object.entries(report.withoutOne)
         .map(
           ([feature, result]) =>
-            `all on but ${feature}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.ratio}× all off)`,
+            `all on but ${feature}: ${result.requestsPerSecond.toFixed(0)} req/s (${result.ratio}× all off, ` +
+            `${result.cpuMicrosPerRequest} µs CPU/request)`,
         )
         .join('\n') +
       `\n→ ${file}`,

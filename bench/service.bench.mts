@@ -95,8 +95,8 @@ try {
   const served = await (await fetch(`${service.url}${path}`, { headers })).json();
   bare = await startBareFastify(served);
   nest = await startBareNest(served);
-  const bareUrl = bare.url;
-  const nestUrl = nest.url;
+  const { url: bareUrl, child: bareChild } = bare;
+  const { url: nestUrl, child: nestChild } = nest;
 
   await load(`${service.url}${path}`, { headers, seconds: 3 });
   await load(`${bareUrl}${path}`, { seconds: 3 });
@@ -104,9 +104,9 @@ try {
 
   const rss: number[] = [];
   const runs = await alternate(rounds, {
-    navius: () => loadSamplingRss(service, `${service.url}${path}`, { headers, seconds }, rss),
-    bareFastify: () => load(`${bareUrl}${path}`, { seconds }),
-    nestOnly: () => load(`${nestUrl}${path}`, { seconds }),
+    navius: () => loadSamplingRss(service, `${service.url}${path}`, { headers, seconds, pid: service.child.pid }, rss),
+    bareFastify: () => load(`${bareUrl}${path}`, { seconds, pid: bareChild.pid }),
+    nestOnly: () => load(`${nestUrl}${path}`, { seconds, pid: nestChild.pid }),
   });
   const navius = summary(runs.navius);
   const baseline = summary(runs.bareFastify);
@@ -166,9 +166,9 @@ try {
       ]),
     );
   console.log(
-    `navius: ${Math.round(navius.requestsPerSecond)} req/s p50 ${navius.p50Ms} ms p99 ${navius.p99Ms} ms\n` +
-      `nest alone: ${Math.round(nestOnly.requestsPerSecond)} req/s p50 ${nestOnly.p50Ms} ms p99 ${nestOnly.p99Ms} ms (${ratioTo(nestOnly)}×)\n` +
-      `bare fastify: ${Math.round(baseline.requestsPerSecond)} req/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms\n` +
+    `navius: ${Math.round(navius.requestsPerSecond)} req/s p50 ${navius.p50Ms} ms p99 ${navius.p99Ms} ms, ${navius.cpuMicrosPerRequest} µs CPU/request\n` +
+      `nest alone: ${Math.round(nestOnly.requestsPerSecond)} req/s p50 ${nestOnly.p50Ms} ms p99 ${nestOnly.p99Ms} ms, ${nestOnly.cpuMicrosPerRequest} µs CPU/request (${ratioTo(nestOnly)}×)\n` +
+      `bare fastify: ${Math.round(baseline.requestsPerSecond)} req/s p50 ${baseline.p50Ms} ms p99 ${baseline.p99Ms} ms, ${baseline.cpuMicrosPerRequest} µs CPU/request\n` +
       `ratio ${ratio} (target ≥ 0.5); start-up to ready ${startupMs} ms (median of ${STARTS}; ≤ 1500); RSS under load ${peakRss} MB (≤ 250)\n` +
       `→ ${file}`,
   );

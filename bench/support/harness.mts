@@ -1,6 +1,6 @@
 // Shared pieces of the benchmarks: run with Node's type stripping (`node bench/<name>.bench.mts`), after a build.
 import autocannon from 'autocannon';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -124,25 +124,43 @@ export interface LoadResult {
   p99Ms: number;
   non2xx: number;
   errors: number;
+  /**
+   * CPU time (user and system, every thread) the server process spent per answered request, when its pid was given.
+   * Steadier than req/s on a shared machine: it does not count the time the server waited for a core.
+   */
+  cpuMicrosPerRequest?: number;
 }
 
-/** One autocannon run against `url` (50 connections unless told otherwise). */
+const CLOCK_TICKS_PER_SECOND = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU time a process has used so far (user and system, all threads), in µs, from /proc. */
+async function cpuMicros(pid: number): Promise<number> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+  // After the command name: state, ppid, …; utime and stime are the 14th and 15th fields of the line.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1e6) / CLOCK_TICKS_PER_SECOND;
+}
+
+/** One autocannon run against `url` (50 connections unless told otherwise); `pid`: the server, for its CPU time. */
 export async function load(
   url: string,
-  options: { headers?: Record<string, string>; seconds?: number; connections?: number } = {},
+  options: { headers?: Record<string, string>; seconds?: number; connections?: number; pid?: number } = {},
 ): Promise<LoadResult> {
+  const cpuBefore = options.pid === undefined ? undefined : await cpuMicros(options.pid);
   const result = await autocannon({
     url,
     connections: options.connections ?? 50,
     duration: options.seconds ?? 5,
     headers: options.headers,
   });
+  const cpuUsed = cpuBefore === undefined ? undefined : (await cpuMicros(options.pid as number)) - cpuBefore;
   return {
     requestsPerSecond: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
+    ...(cpuUsed !== undefined && { cpuMicrosPerRequest: Math.round((cpuUsed / result.requests.total) * 10) / 10 }),
   };
 }
 
@@ -187,6 +205,9 @@ export function summary(results: LoadResult[]): LoadResult {
     p99Ms: median(results.map((r) => r.p99Ms)),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
+    ...(results.every((r) => r.cpuMicrosPerRequest !== undefined) && {
+      cpuMicrosPerRequest: median(results.map((r) => r.cpuMicrosPerRequest as number)),
+    }),
   };
 }
 
