@@ -56,9 +56,8 @@ const PER_CALL_HEADERS = new Set(['amz-sdk-invocation-id', 'amz-sdk-request', 'x
  * of once per URL; a spec proves the URLs byte-identical to `getSignedUrl`'s.
  */
 export class PreparedPresigner {
-  private readonly prepared = new Map<string, Promise<PreparedRequest>>();
-  /** The same requests once prepared, read without waiting on a promise. */
-  private readonly ready = new Map<string, PreparedRequest>();
+  /** By command shape: the preparation while it runs, then the prepared request itself (read without awaiting). */
+  private readonly prepared = new Map<string, PreparedRequest | Promise<PreparedRequest>>();
 
   constructor(private readonly client: S3Client) {}
 
@@ -67,7 +66,8 @@ export class PreparedPresigner {
     const input = command.input as unknown as Record<string, unknown>;
     const Command = command.constructor as CommandClass;
     const shape = shapeOf(Command, input);
-    const prepared = this.ready.get(shape) ?? (await this.preparedFor(shape, Command, input));
+    const entry = this.prepared.get(shape) ?? this.startPreparing(shape, Command, input);
+    const prepared = entry instanceof Promise ? await entry : entry;
     const base = prepared.request;
     const headers = { ...base.headers };
     const query = { ...(base.query as Record<string, string>) };
@@ -99,18 +99,15 @@ export class PreparedPresigner {
     return formatUrl(signed);
   }
 
-  private preparedFor(shape: string, Command: CommandClass, input: Record<string, unknown>): Promise<PreparedRequest> {
-    let prepared = this.prepared.get(shape);
-    if (!prepared) {
-      prepared = this.prepare(Command, input);
-      prepared.then(
-        (request) => this.ready.set(shape, request),
-        // A failed preparation (e.g. credentials not resolvable yet) is retried on the next call.
-        () => this.prepared.delete(shape),
-      );
-      this.prepared.set(shape, prepared);
-    }
-    return prepared;
+  private startPreparing(shape: string, Command: CommandClass, input: Record<string, unknown>) {
+    const preparing = this.prepare(Command, input);
+    this.prepared.set(shape, preparing);
+    preparing.then(
+      (request) => this.prepared.set(shape, request),
+      // A failed preparation (e.g. credentials not resolvable yet) is retried on the next call.
+      () => this.prepared.delete(shape),
+    );
+    return preparing;
   }
 
   /** Runs the SDK's middleware stack once on placeholders, stopping before signing as `getSignedUrl` does. */
