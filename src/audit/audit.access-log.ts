@@ -25,15 +25,16 @@ export function actorOf(principal: Principal | undefined): AuditActor {
     : { tenantId: principal.tenantId, objectId: principal.objectId };
 }
 
+/** The request's trace id, kept from onRequest (where its span is active) for the event written at onResponse. */
+const TRACE_ID = Symbol('navius.auditTraceId');
+type TracedRequest = FastifyRequest & { [TRACE_ID]: string | null };
+
 /**
  * The access log: one audit event per answered request, taken in Fastify's onResponse hook so refusals by
  * guards (401/403), unknown routes and rate limiting (429) are seen too. A 429 also records
  * `http.rate_limited`; a 404 on a document route records `documents.not_found` for the caller's tenant
  * (by design a document of another tenant answers the same 404, so that is all anyone can know).
  */
-const TRACE_ID = Symbol('navius.auditTraceId');
-type TracedRequest = FastifyRequest & { [TRACE_ID]: string | null };
-
 @Injectable()
 export class AuditAccessLog implements OnModuleInit {
   private readonly excluded: Set<string>;
