@@ -280,7 +280,7 @@ describe('the AUDIT_* configuration', () => {
       retentionDays: 365,
       queueMax: 10_000,
       flushIntervalMs: 1_000,
-      batchSize: 500,
+      batchSize: 1_000,
     });
     const bad = { AUDIT_ACCESS_LOG: 'maybe', AUDIT_RETENTION_DAYS: '-1', AUDIT_QUEUE_MAX: '0', AUDIT_BATCH_SIZE: 'x' };
     expect(() => parseConfig(bad)).toThrow(ConfigError);

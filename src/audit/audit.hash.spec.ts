@@ -1,5 +1,7 @@
+import canonicalize from 'canonicalize';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { toStorable, type AuditRecord } from './audit.event';
+import { toStorable, type AuditRecord, type JsonValue } from './audit.event';
 import { canonicalRow, chainHash, GENESIS_HASH } from './audit.hash';
 
 function record(overrides: Partial<AuditRecord> = {}): AuditRecord {
@@ -30,6 +32,34 @@ describe('the audit hash chain link', () => {
     expect(chainHash(GENESIS_HASH, base)).toMatch(/^[0-9a-f]{64}$/);
     expect(chainHash(GENESIS_HASH, base)).toBe(chainHash(GENESIS_HASH, reordered));
     expect(canonicalRow(GENESIS_HASH, base)).toContain('"at":"2026-11-27T10:00:00.123Z"');
+  });
+
+  it("is byte-equal to the library's RFC 8785 form of the whole row, for any row", () => {
+    const optionalText = fc.option(fc.string({ unit: 'binary' }), { nil: null });
+    const json = fc.jsonValue() as fc.Arbitrary<JsonValue>;
+    const row = fc.record({
+      id: fc.bigInt({ min: 1n, max: 2n ** 63n - 1n }).map(String),
+      at: fc.date({ noInvalidDate: true }),
+      type: fc.string({ unit: 'binary' }),
+      actorTenant: optionalText,
+      actorObject: optionalText,
+      actorApp: optionalText,
+      outcome: fc.constantFrom('success', 'denied', 'failure', 'error'),
+      method: optionalText,
+      route: optionalText,
+      status: fc.option(fc.integer({ min: -32768, max: 32767 }), { nil: null }),
+      ip: optionalText,
+      userAgent: optionalText,
+      traceId: optionalText,
+      details: fc.dictionary(fc.string({ unit: 'binary' }), json, { maxKeys: 6 }),
+    }) as fc.Arbitrary<AuditRecord>;
+    fc.assert(
+      fc.property(fc.stringMatching(/^[0-9a-f]{64}$/), row, (prevHash, record) => {
+        const { at, ...columns } = record;
+        expect(canonicalRow(prevHash, record)).toBe(canonicalize({ prevHash, ...columns, at: at.toISOString() }));
+      }),
+      { numRuns: 2_000, seed: 8785 },
+    );
   });
 
   it('changes when any column, the id or the previous hash changes', () => {

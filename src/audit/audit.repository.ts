@@ -90,43 +90,55 @@ export class AuditRepository {
 
   /**
    * The chain head row is locked FOR UPDATE, so instances append one after another and never fork the chain;
-   * ids are reserved under the same lock, so id order is chain order.
+   * ids are reserved under the same lock, so id order is chain order. Two statements in the transaction: the lock
+   * with the ids, then the rows with the head's advance (each round trip waits a turn of a busy event loop).
    */
   async appendIn(tx: Queryable, events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
-    const head = await this.lockHead(tx);
-    // Sorted by PostgreSQL as numbers: a batch's ids in ascending order, whatever order nextval handed them out.
-    const ids = await tx.query<{ id: string }>({
-      name: 'audit.reserve-ids',
-      text: `SELECT id::text FROM (
-               SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id FROM generate_series(1, $1)
-             ) AS reserved ORDER BY reserved.id`,
-      values: [events.length],
-    });
-    const sortedIds = ids.map((row) => row.id);
+    const { head, ids } = await this.lockHeadReservingIds(tx, events.length);
     let prevHash = head.lastHash;
     const chained = events.map((event, index) => {
-      const record: AuditRecord = { ...event, id: sortedIds[index] as string };
+      const record: AuditRecord = { ...event, id: ids[index] as string };
       const hash = chainHash(prevHash, record);
       const link = { ...record, prevHash, hash };
       prevHash = hash;
       return link;
     });
-    await tx.query({
-      name: 'audit.insert',
-      text: `INSERT INTO audit_events (${AUDIT_COLUMNS})
-             SELECT ${AUDIT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(
-               id bigint, at timestamptz, type text, actor_tenant text, actor_object text, actor_app text,
-               outcome text, method text, route text, status smallint, ip text, user_agent text, trace_id text,
-               details jsonb, prev_hash text, hash text)`,
-      values: [JSON.stringify(chained.map(toRow))],
-    });
     const last = chained[chained.length - 1] as ChainedAuditRecord;
+    // The head's guard runs at commit, when these rows are visible to it.
     await tx.query({
-      name: 'audit.advance-head',
-      text: 'UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE singleton',
-      values: [last.id, last.hash],
+      name: 'audit.insert-and-advance-head',
+      text: `WITH inserted AS (
+               INSERT INTO audit_events (${AUDIT_COLUMNS})
+               SELECT ${AUDIT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(
+                 id bigint, at timestamptz, type text, actor_tenant text, actor_object text, actor_app text,
+                 outcome text, method text, route text, status smallint, ip text, user_agent text, trace_id text,
+                 details jsonb, prev_hash text, hash text)
+             )
+             UPDATE audit_chain_head SET last_id = $2, last_hash = $3 WHERE singleton`,
+      values: [JSON.stringify(chained.map(toRow)), last.id, last.hash],
     });
     return chained;
+  }
+
+  /** Locks the head, then (the lateral join runs only on the locked row) reserves `count` ids in ascending order. */
+  private async lockHeadReservingIds(tx: Queryable, count: number): Promise<{ head: ChainHead; ids: string[] }> {
+    const rows = await tx.query<{ last_id: string | null; last_hash: string; ids: string[] }>({
+      name: 'audit.lock-head-reserve-ids',
+      text: `WITH head AS MATERIALIZED (
+               SELECT last_id, last_hash FROM audit_chain_head WHERE singleton FOR UPDATE
+             )
+             SELECT head.last_id::text, head.last_hash, reserved.ids
+             FROM head, LATERAL (
+               SELECT array_agg(id ORDER BY id)::text[] AS ids FROM (
+                 SELECT nextval(pg_get_serial_sequence('audit_events', 'id')) AS id
+                 FROM generate_series(1, $1) WHERE head.last_hash IS NOT NULL
+               ) AS ids
+             ) AS reserved`,
+      values: [count],
+    });
+    const row = rows[0];
+    if (!row) throw new Error('audit_chain_head has no row: the audit migration did not run');
+    return { head: { lastId: row.last_id, lastHash: row.last_hash }, ids: row.ids };
   }
 
   async lockHead(tx: Queryable): Promise<ChainHead> {

@@ -35,7 +35,7 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
     private readonly metrics: AuditMetrics,
   ) {
     this.queueMax = options.queueMax ?? 10_000;
-    this.batchSize = options.batchSize ?? 500;
+    this.batchSize = options.batchSize ?? 1_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
     this.metrics.observeDepth(() => this.queue.length);
   }

@@ -179,7 +179,7 @@ export const environmentSchema = z.object({
   AUDIT_RETENTION_DAYS: int(0, 36_500).default(365),
   AUDIT_QUEUE_MAX: int(1, 1_000_000).default(10_000),
   AUDIT_FLUSH_INTERVAL_MS: int(10, 3_600_000).default(1_000),
-  AUDIT_BATCH_SIZE: int(1, 10_000).default(500),
+  AUDIT_BATCH_SIZE: int(1, 10_000).default(1_000),
 });
 
 export type Environment = z.infer<typeof environmentSchema>;
