@@ -19,6 +19,8 @@ const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {
   url: string;
+  /** `http.request` audit events stored for `method route` (a route template). */
+  auditedRequests(method: string, route: string): Promise<number>;
   drop(): Promise<void>;
 }
 
@@ -28,8 +30,22 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE ${name}`);
+  const url = `postgres://postgres@127.0.0.1:5432/${name}`;
   return {
-    url: `postgres://postgres@127.0.0.1:5432/${name}`,
+    url,
+    auditedRequests: async (method, route) => {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ count: string }>(
+          `SELECT count(*) FROM audit_events WHERE type = 'http.request' AND method = $1 AND route = $2`,
+          [method, route],
+        );
+        return Number(rows[0]?.count);
+      } finally {
+        await client.end();
+      }
+    },
     drop: async () => {
       await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
       await admin.end();

@@ -120,6 +120,8 @@ export async function residentMegabytes(pid: number): Promise<number> {
 
 export interface LoadResult {
   requestsPerSecond: number;
+  /** Requests answered in the run (in a summary: in all its runs). */
+  requests: number;
   p50Ms: number;
   p99Ms: number;
   non2xx: number;
@@ -156,6 +158,7 @@ export async function load(
   const cpuUsed = cpuBefore === undefined ? undefined : (await cpuMicros(options.pid as number)) - cpuBefore;
   return {
     requestsPerSecond: result.requests.average,
+    requests: result.requests.total,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     non2xx: result.non2xx,
@@ -201,6 +204,7 @@ export function median(values: number[]): number {
 export function summary(results: LoadResult[]): LoadResult {
   return {
     requestsPerSecond: median(results.map((r) => r.requestsPerSecond)),
+    requests: results.reduce((sum, r) => sum + r.requests, 0),
     p50Ms: median(results.map((r) => r.p50Ms)),
     p99Ms: median(results.map((r) => r.p99Ms)),
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
