@@ -6,6 +6,7 @@ import {
   type OnApplicationBootstrap,
   type OnApplicationShutdown,
 } from '@nestjs/common';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { UnavailableError } from '../errors/domain-errors';
 import { toStorable, type AuditEventInput, type AuditRecord } from './audit.event';
 import { AuditMetrics } from './audit.metrics';
@@ -28,6 +29,12 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
   private flushing?: Promise<void>;
   private timer?: NodeJS.Timeout;
   private droppedTotal = 0;
+  /**
+   * Runs a function in the async context the writer was created in. A batch is the writer's own work, not that of
+   * the request whose event happened to fill it: in the request's context its queries would join that request's
+   * trace (and outlive its span).
+   */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor(
     @Inject(AUDIT_MODULE_OPTIONS) options: AuditModuleOptions,
@@ -58,7 +65,7 @@ export class AuditWriter implements OnApplicationBootstrap, BeforeApplicationShu
     }
     this.queue.push(toStorable(event));
     // A pass in progress leaves what arrives meanwhile to the next: the next event or the timer starts it.
-    if (this.queue.length >= this.batchSize && !this.flushing) void this.flush();
+    if (this.queue.length >= this.batchSize && !this.flushing) this.detached(() => void this.flush());
     return true;
   }
 
