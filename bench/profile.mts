@@ -4,12 +4,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchDatabase, readableDocument } from './support/fixtures.mts';
+import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
 import { load, residentMegabytes, ROOT, startService } from './support/harness.mts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
 const database = await benchDatabase();
+// Spans go to a collector stand-in, as in the other benchmarks (not to a refused default endpoint).
+const sink = await otlpSink();
 const dataDir = await mkdtemp(join(tmpdir(), 'navius-profile-'));
 const profiles = join(ROOT, 'bench', 'results', 'profiles');
 await mkdir(profiles, { recursive: true });
@@ -23,6 +25,7 @@ const service = await startService(
     REDIS_KEY_PREFIX: `profile-${randomUUID()}:`,
     LOG_LEVEL: 'info',
     METRICS_EXPORTER: 'emf',
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     ...extraEnv,
   },
   ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
@@ -35,6 +38,7 @@ try {
   );
 } finally {
   await service.stop();
+  sink.close();
   await database.drop();
 }
 
