@@ -64,6 +64,25 @@ describe.each(AUDIT_BACKENDS)('the audit hash chain on $name', (backend) => {
     expect(await rig.verifier.verify()).toEqual({ ok: true, checked: 3 });
   });
 
+  it('refuses a row whose hashes are not 64 lowercase hex digits, even from a superuser', async () => {
+    await writeEvents(rig, 1);
+    const row = { ...(await storedRow(rig, 1)), id: '2' };
+    const valid = chainHash(row.hash, row);
+    const refused: Array<[string, string]> = [
+      [row.hash, valid.toUpperCase()],
+      [row.hash, valid.slice(1)],
+      [row.hash, `${valid}0`],
+      [row.hash, `${valid.slice(1)}g`],
+      [`${row.hash.slice(1)} `, valid],
+    ];
+    for (const [prevHash, hash] of refused) {
+      await expect(insertForged(rig, { ...row, prevHash }, hash), `${prevHash} ${hash}`).rejects.toMatchObject({
+        code: '23514',
+      });
+    }
+    await expect(insertForged(rig, { ...row, prevHash: row.hash }, valid)).resolves.toBeUndefined();
+  });
+
   it('catches a row edited by a superuser behind the triggers', async () => {
     await writeEvents(rig, 6);
     await rig.tamper(`UPDATE audit_events SET status = 403 WHERE id = 4`);

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Queryable } from '../database/database.service';
 import type { AuditOutcome, AuditRecord, ChainedAuditRecord, JsonValue } from './audit.event';
-import { chainHash } from './audit.hash';
+import { canonicalParts, linkHash, type CanonicalParts } from './audit.hash';
 
 interface AuditRow {
   id: string;
@@ -56,9 +56,21 @@ export function fromRow(row: AuditRow): ChainedAuditRecord {
   };
 }
 
-function toRow(record: ChainedAuditRecord): Omit<AuditRow, 'at'> & { at: string } {
-  return {
-    id: record.id,
+/**
+ * An event ready to be appended: everything but its id and the two hashes, which are known only under the
+ * chain-head lock, serialized beforehand, so that the lock waits only for joining and hashing.
+ */
+interface PreparedEvent {
+  readonly canonical: CanonicalParts;
+  /** The row's JSON members but id, prev_hash and hash, and its closing brace. */
+  readonly columns: string;
+}
+
+/** Events serialized in one go before a slice of the event loop is given back. */
+const PREPARED_PER_TURN = 250;
+
+function prepareEvent(record: Omit<AuditRecord, 'id'>): PreparedEvent {
+  const columns: Omit<AuditRow, 'id' | 'at' | 'prev_hash' | 'hash'> & { at: string } = {
     at: record.at.toISOString(),
     type: record.type,
     actor_tenant: record.actorTenant,
@@ -72,9 +84,8 @@ function toRow(record: ChainedAuditRecord): Omit<AuditRow, 'at'> & { at: string 
     user_agent: record.userAgent,
     trace_id: record.traceId,
     details: record.details,
-    prev_hash: record.prevHash,
-    hash: record.hash,
   };
+  return { canonical: canonicalParts(record), columns: JSON.stringify(columns).slice(1) };
 }
 
 /** The audit tables: chained appends under the head-row lock, retention behind checkpoints, chain reads. */
@@ -82,10 +93,18 @@ function toRow(record: ChainedAuditRecord): Omit<AuditRow, 'at'> & { at: string 
 export class AuditRepository {
   constructor(readonly database: DatabaseService) {}
 
-  /** Appends events in one transaction, chained after the current head; returns the stored rows. */
-  async append(events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
-    if (events.length === 0) return [];
-    return this.database.transaction((tx) => this.appendIn(tx, events));
+  /**
+   * Appends events in one transaction, chained after the current head. They are serialized first, a slice per
+   * turn of the event loop, so a large batch never holds up requests for long.
+   */
+  async append(events: Omit<AuditRecord, 'id'>[]): Promise<void> {
+    if (events.length === 0) return;
+    const prepared: PreparedEvent[] = [];
+    for (let start = 0; start < events.length; start += PREPARED_PER_TURN) {
+      if (start > 0) await new Promise((resolve) => setImmediate(resolve));
+      for (const event of events.slice(start, start + PREPARED_PER_TURN)) prepared.push(prepareEvent(event));
+    }
+    await this.database.transaction((tx) => this.appendIn(tx, prepared));
   }
 
   /**
@@ -93,17 +112,16 @@ export class AuditRepository {
    * ids are reserved under the same lock, so id order is chain order. Two statements in the transaction: the lock
    * with the ids, then the rows with the head's advance (each round trip waits a turn of a busy event loop).
    */
-  async appendIn(tx: Queryable, events: Omit<AuditRecord, 'id'>[]): Promise<ChainedAuditRecord[]> {
+  async appendIn(tx: Queryable, events: PreparedEvent[]): Promise<void> {
     const { head, ids } = await this.lockHeadReservingIds(tx, events.length);
     let prevHash = head.lastHash;
-    const chained = events.map((event, index) => {
-      const record: AuditRecord = { ...event, id: ids[index] as string };
-      const hash = chainHash(prevHash, record);
-      const link = { ...record, prevHash, hash };
+    const rows = events.map((event, index) => {
+      const id = ids[index] as string;
+      const hash = linkHash(event.canonical, id, prevHash);
+      const row = `{"id":"${id}","prev_hash":"${prevHash}","hash":"${hash}",${event.columns}`;
       prevHash = hash;
-      return link;
+      return row;
     });
-    const last = chained[chained.length - 1] as ChainedAuditRecord;
     // The head's guard runs at commit, when these rows are visible to it.
     await tx.query({
       name: 'audit.insert-and-advance-head',
@@ -115,9 +133,8 @@ export class AuditRepository {
                  details jsonb, prev_hash text, hash text)
              )
              UPDATE audit_chain_head SET last_id = $2, last_hash = $3 WHERE singleton`,
-      values: [JSON.stringify(chained.map(toRow)), last.id, last.hash],
+      values: [`[${rows.join(',')}]`, ids[ids.length - 1], prevHash],
     });
-    return chained;
   }
 
   /** Locks the head, then (the lateral join runs only on the locked row) reserves `count` ids in ascending order. */
@@ -223,7 +240,7 @@ export class AuditRepository {
         values: [checkpoint.throughId],
       });
       const rows = Number(last.rows);
-      await this.appendIn(tx, [purgedEvent(checkpoint, rows)]);
+      await this.appendIn(tx, [prepareEvent(purgedEvent(checkpoint, rows))]);
       return rows;
     });
   }
