@@ -13,7 +13,7 @@ export const GENESIS_HASH = '0'.repeat(64);
  * The columns are strings, numbers and nulls under fixed keys, and the RFC serializes those as JSON.stringify
  * does, so they are written here in the RFC's key order; only `details`, of any shape, goes through the library.
  * The form is cut around the id and the previous hash, which the writer learns only under the chain-head lock: the
- * rest is built when the event is queued. A spec holds the joined form byte-equal to the library's form of the
+ * rest is built before the lock is taken. A spec holds the joined form byte-equal to the library's form of the
  * whole row (this is what every stored hash covers).
  */
 export interface CanonicalParts {
