@@ -10,7 +10,6 @@ import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import type { LocalRuntime } from './local/local.runtime';
 import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './observability/logging.module';
-import { nameServerSpan } from './observability/tracing.hooks';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -40,7 +39,6 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
-    fastify.addHook('onRequest', async (request) => nameServerSpan(request.method, request.routeOptions.url));
     const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', async (request, reply) => {
       reply.header('x-request-id', request.id);

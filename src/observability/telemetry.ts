@@ -32,6 +32,7 @@ import type { AppConfig } from '../config/app-config';
 import { CatalogueFilterExporter } from './catalogue.filter';
 import { EmfMetricExporter } from './emf.exporter';
 import { registerRuntimeMetrics } from './runtime.metrics';
+import { nameServerSpan } from './tracing.hooks';
 import { XRayContinuingIdGenerator, XRayRootContinuingPropagator } from './xray-propagation';
 
 export type TelemetryConfig = AppConfig['telemetry'];
@@ -112,6 +113,7 @@ export function createInstrumentations(): Instrumentation[] {
       // One span per request, named after the route template (tracing.hooks.ts), not one per hook and handler.
       instrumentHooks: false,
       instrumentHandler: false,
+      requestHook: nameServerSpan,
       // Probes would drown real traffic in traces.
       ignorePaths: (route) => route.url.startsWith('/health/'),
     }),
