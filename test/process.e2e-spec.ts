@@ -54,4 +54,18 @@ describe('the service as a process (node dist/main.js)', () => {
     expect(exit.stdout).not.toContain(token);
     expect(exit.stdout).toContain('[Redacted]');
   });
+
+  it('writes buffered log lines out while it runs, and its last lines when it exits', async () => {
+    const service = await startProcess({ LOCAL_DATA_DIR: dir.path, SHUTDOWN_DRAIN_DELAY_MS: '0' });
+    // Far less than the 4 KB the buffer waits for: only the periodic flush can bring this line out.
+    const requestId = `flush-check-${Date.now()}`;
+    expect((await fetch(`${service.url}/v1/me`, { headers: { 'x-request-id': requestId } })).status).toBe(401);
+    await expect.poll(() => service.stdout().includes(requestId), { timeout: 10_000, interval: 50 }).toBe(true);
+    const written = service.stdout().length;
+    service.child.kill('SIGTERM');
+    const exit = await service.exited;
+    expect(exit.code).toBe(0);
+    // The lines logged on the way out were buffered when process.exit ran.
+    expect(exit.stdout.slice(written)).toMatch(/SIGTERM: draining[\s\S]*stopped/);
+  });
 });

@@ -1,5 +1,6 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
 import { Cluster } from 'ioredis';
+import { TalliedCounter } from '../observability/tallied-counter';
 import type { RedisClient } from './cache.connection';
 
 /** What Redis INFO said last: summed over the masters in cluster mode. */
@@ -18,7 +19,7 @@ function infoField(info: string, field: string): number {
  * evictions by tier, and Redis memory read from INFO.
  */
 export class CacheMetrics {
-  readonly lookups: Counter;
+  readonly lookups: TalliedCounter<'tier' | 'result'>;
   readonly duration: Histogram;
   readonly evictions: Counter;
   /** Last INFO reading; undefined until one succeeded. */
@@ -27,7 +28,10 @@ export class CacheMetrics {
 
   constructor() {
     const meter = metrics.getMeter('navius');
-    this.lookups = meter.createCounter('cache.requests', { description: 'Cache lookups by tier and result' });
+    this.lookups = new TalliedCounter(meter, 'cache.requests', { description: 'Cache lookups by tier and result' }, [
+      'tier',
+      'result',
+    ]);
     this.duration = meter.createHistogram('cache.duration', { unit: 'ms', description: 'Redis command latency' });
     this.evictions = meter.createCounter('cache.evictions', { description: 'Entries evicted for room, by tier' });
     meter

@@ -10,6 +10,7 @@ import {
   type ResourceMetrics,
 } from '@opentelemetry/sdk-metrics';
 import { METRICS, METRICS_NAMESPACE, type MetricSpec } from './metrics.catalog';
+import { stdoutLines } from './stdout';
 
 /** Limits of the CloudWatch Embedded Metric Format specification. */
 export const EMF_LIMITS = { metricsPerDocument: 100, dimensionsPerSet: 30, valuesPerMetric: 100 } as const;
@@ -41,7 +42,7 @@ interface Group {
 export class EmfMetricExporter implements PushMetricExporter {
   constructor(
     private readonly serviceName: string,
-    private readonly write: (line: string) => void = (line) => process.stdout.write(line),
+    private readonly write: (line: string) => void = (line) => stdoutLines().write(line),
   ) {}
 
   export(metrics: ResourceMetrics, resultCallback: (result: ExportResult) => void): void {
@@ -54,7 +55,9 @@ export class EmfMetricExporter implements PushMetricExporter {
   }
 
   selectAggregationTemporality(instrumentType: InstrumentType): AggregationTemporality {
-    return instrumentType === InstrumentType.COUNTER || instrumentType === InstrumentType.HISTOGRAM
+    return instrumentType === InstrumentType.COUNTER ||
+      instrumentType === InstrumentType.OBSERVABLE_COUNTER ||
+      instrumentType === InstrumentType.HISTOGRAM
       ? AggregationTemporality.DELTA
       : AggregationTemporality.CUMULATIVE;
   }

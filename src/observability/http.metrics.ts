@@ -1,14 +1,19 @@
 import { metrics, type Counter, type Histogram } from '@opentelemetry/api';
+import { TalliedCounter } from './tallied-counter';
 
 /** HTTP request metrics of the catalogue: count, latency and 5xx errors by route template and status class. */
 export class HttpMetrics {
-  private readonly requests: Counter;
+  private readonly requests: TalliedCounter<'route' | 'method' | 'status_class'>;
   private readonly duration: Histogram;
   private readonly errors: Counter;
 
   constructor() {
     const meter = metrics.getMeter('navius');
-    this.requests = meter.createCounter('http.server.requests', { description: 'HTTP requests answered' });
+    this.requests = new TalliedCounter(meter, 'http.server.requests', { description: 'HTTP requests answered' }, [
+      'route',
+      'method',
+      'status_class',
+    ]);
     this.duration = meter.createHistogram('http.server.duration', {
       unit: 'ms',
       description: 'HTTP request latency',

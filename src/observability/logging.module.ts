@@ -7,6 +7,7 @@ import { LoggerModule } from 'nestjs-pino';
 import pino, { type Bindings, type ChildLoggerOptions, type Logger } from 'pino';
 import type { AppConfig } from '../config/app-config';
 import { HttpMetrics } from './http.metrics';
+import { stdoutLines } from './stdout';
 import { toXRayTraceId } from './xray-propagation';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -45,12 +46,15 @@ export function requestIdOf(request: IncomingMessage): string {
 
 /** The one pino logger: Fastify's request logs and Nest's application logs both write through it. */
 export function createRootLogger(config: Pick<AppConfig, 'logLevel'>): Logger {
-  return pino({
-    level: config.logLevel,
-    redact: { paths: REDACTED_PATHS, censor: CENSOR },
-    base: { service: 'navius' },
-    mixin: traceFields,
-  });
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: REDACTED_PATHS, censor: CENSOR },
+      base: { service: 'navius' },
+      mixin: traceFields,
+    },
+    stdoutLines(),
+  );
 }
 
 /** The active span's ids on every log line, the trace id in X-Ray form so CloudWatch Logs and X-Ray link up. */
