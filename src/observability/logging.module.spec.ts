@@ -1,8 +1,7 @@
 import Fastify from 'fastify';
-import pino from 'pino';
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AccessLogController, REDACTED_PATHS, requestIdOf } from './logging.module';
+import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './logging.module';
 
 /** Fastify with the service's logging: the access-log controller over a root logger that redacts. */
 async function loggedServer() {
@@ -13,8 +12,13 @@ async function loggedServer() {
       done();
     },
   });
-  const root = pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[Redacted]' } }, sink);
-  const server = Fastify({ loggerInstance: root, logController: new AccessLogController(root), genReqId: requestIdOf });
+  const root = createRootLogger({ logLevel: 'info' }, sink);
+  const server = Fastify({
+    loggerInstance: root,
+    logController: new AccessLogController(root),
+    childLoggerFactory: sampledChildLogger(0),
+    genReqId: requestIdOf,
+  });
   server.get('/v1/things/:id', async () => ({ ok: true }));
   server.get('/v1/broken', async () => {
     throw Object.assign(new Error('boom'), { token: 'error-held-secret' });
@@ -47,10 +51,16 @@ describe('AccessLogController', () => {
 
   it('logs a failed answer at error; the error itself goes through the redacting logger', async () => {
     const { server, lines } = await loggedServer();
-    await server.inject({ url: '/v1/broken', headers: { authorization: 'Bearer secret-token' } });
+    await server.inject({
+      url: '/v1/broken',
+      headers: { authorization: 'Bearer secret-token', 'x-request-id': 'req-broken-1' },
+    });
     const line = lines.find((entry) => entry.msg === 'request completed');
-    expect(line).toMatchObject({ level: 50, http: { route: '/v1/broken', status: 500 } });
-    expect(lines.some((entry) => (entry.err as { message?: string } | undefined)?.message === 'boom')).toBe(true);
+    expect(line).toMatchObject({ level: 50, reqId: 'req-broken-1', http: { route: '/v1/broken', status: 500 } });
+    // Written by the request's own logger: its request id comes with it.
+    const errorLines = lines.filter((entry) => (entry.err as { message?: string } | undefined)?.message === 'boom');
+    expect(errorLines.length).toBeGreaterThan(0);
+    for (const errorLine of errorLines) expect(errorLine.reqId).toBe('req-broken-1');
     expect(JSON.stringify(lines)).not.toMatch(/secret-token|error-held-secret/);
   });
 });
