@@ -127,7 +127,9 @@ export class AccessLogController extends LogController {
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     if (request.url.startsWith('/health/')) return;
     const status = reply.statusCode;
-    this.metrics.record(request.routeOptions.url, request.method, status, reply.elapsedTime);
+    // Read once: Fastify builds a new routeOptions object on every read.
+    const route = request.routeOptions.url;
+    this.metrics.record(route, request.method, status, reply.elapsedTime);
     const headers: Record<string, string | string[]> = {};
     for (const name of LOGGED_HEADERS) {
       const value = request.headers[name];
@@ -136,7 +138,7 @@ export class AccessLogController extends LogController {
     const http = {
       method: request.method,
       path: request.url.split('?')[0],
-      route: request.routeOptions.url,
+      route,
       status,
       headers,
       durationMs: Math.round(reply.elapsedTime * 100) / 100,

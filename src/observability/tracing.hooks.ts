@@ -7,6 +7,8 @@ import type { FastifyRequest } from 'fastify';
  * hook of its own per request, and nothing at all for the spans the sampler leaves unrecorded.
  */
 export function nameServerSpan(span: Span, request: FastifyRequest): void {
+  if (!span.isRecording()) return;
+  // Fastify builds a new routeOptions object on every read.
   const route = request.routeOptions.url;
-  if (route && span.isRecording()) span.updateName(`${request.method} ${route}`);
+  if (route) span.updateName(`${request.method} ${route}`);
 }
