@@ -10,6 +10,7 @@ import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mt
 import {
   alternate,
   load,
+  median,
   saveResults,
   startService,
   summary,
@@ -86,6 +87,10 @@ try {
       allOn.cpuMicrosPerRequest && allOff.cpuMicrosPerRequest
         ? Math.round((allOff.cpuMicrosPerRequest / allOn.cpuMicrosPerRequest) * 1000) / 1000
         : undefined,
+    // Each round's all on over the same round's all off, run back to back: how far the machine drifted.
+    roundRatios: runs.allOn.map(
+      (result, round) => Math.round((result.requestsPerSecond / runs.allOff[round]!.requestsPerSecond) * 1000) / 1000,
+    ),
     // All on but one feature, as a ratio of all off: what the other two cost together.
     withoutOne: {
       traceExport: { ...results.withoutTraceExport, ratio: ofAllOff(results.withoutTraceExport) },
@@ -102,7 +107,8 @@ try {
       `${allOn.cpuMicrosPerRequest} µs CPU/request)\n` +
       `all off: ${allOff.requestsPerSecond.toFixed(0)} req/s (p50 ${allOff.p50Ms} ms, p99 ${allOff.p99Ms} ms, ` +
       `${allOff.cpuMicrosPerRequest} µs CPU/request)\n` +
-      `ratio on/off: ${report.ratio} (target ≥ 0.9); by CPU time per request: ${report.cpuRatio}\n` +
+      `ratio on/off: ${report.ratio} (target ≥ 0.9); by CPU time per request: ${report.cpuRatio}; ` +
+      `round by round: ${report.roundRatios.join(', ')} (median ${median(report.roundRatios)})\n` +
       Object.entries(report.withoutOne)
         .map(
           ([feature, result]) =>
