@@ -65,4 +65,19 @@ describe('TalliedCounter', () => {
       ]),
     );
   });
+
+  it('adds up counters of one name, as two instances of a module would make them', async () => {
+    const { meter, points } = meterWith(AggregationTemporality.CUMULATIVE);
+    const first = new TalliedCounter(meter, 'http.server.requests', {}, ['tier']);
+    const second = new TalliedCounter(meter, 'http.server.requests', {}, ['tier']);
+    first.add(2, { tier: 'local' });
+    second.add(3, { tier: 'local' });
+    second.add(1, { tier: 'redis' });
+    expect(await points()).toEqual(
+      expect.arrayContaining([
+        { attributes: { tier: 'local' }, value: 5 },
+        { attributes: { tier: 'redis' }, value: 1 },
+      ]),
+    );
+  });
 });
