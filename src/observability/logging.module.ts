@@ -1,4 +1,4 @@
-import { type DynamicModule } from '@nestjs/common';
+import { RequestMethod, type DynamicModule } from '@nestjs/common';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
 import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
@@ -100,9 +100,17 @@ export function sampledChildLogger(debugSampleRate: number) {
   };
 }
 
-/** nestjs-pino over the Fastify logger (`useExisting`), so Nest's Logger writes JSON with the request id. */
+/**
+ * nestjs-pino over the Fastify logger (`useExisting`), so Nest's Logger writes JSON with the request id: inside a
+ * request, nestjs-pino's middleware binds the request's logger for it.
+ */
 export function loggingModule(logger: Logger): DynamicModule {
-  return LoggerModule.forRoot({ pinoHttp: { logger }, useExisting: true });
+  return LoggerModule.forRoot({
+    pinoHttp: { logger },
+    useExisting: true,
+    // nestjs-pino's default, `{/*splat}`, is a path @fastify/middie never matches, so its middleware never ran.
+    forRoutes: [{ path: '/{*splat}', method: RequestMethod.ALL }],
+  });
 }
 
 /**
