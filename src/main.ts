@@ -3,7 +3,6 @@ import { Logger } from '@nestjs/common';
 import { createApp, type RunningApp } from './app.factory';
 import { ConfigError, loadConfig, type AppConfig } from './config/app-config';
 import { ShutdownState } from './health/shutdown.state';
-import { flushStdout } from './observability/stdout';
 import { shutdownTelemetry } from './observability/telemetry';
 
 async function main(): Promise<void> {
@@ -42,7 +41,6 @@ async function shutDown(running: RunningApp, config: AppConfig, logger: Logger, 
     await running.close();
     await shutdownTelemetry();
     logger.log('stopped');
-    flushStdout();
     process.exit(0);
   } catch (error) {
     logger.error(`shutdown failed: ${(error as Error).message}`);

@@ -13,15 +13,11 @@ let destination: Destination | undefined;
 export function stdoutLines(): Destination {
   if (!destination) {
     const lines = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 250 });
+    // Every way out passes here, process.exit after a graceful shutdown included.
     process.on('exit', () => flush(lines));
     destination = lines;
   }
   return destination;
-}
-
-/** Writes out what is buffered (the last lines before an exit). */
-export function flushStdout(): void {
-  if (destination) flush(destination);
 }
 
 function flush(lines: Destination): void {
