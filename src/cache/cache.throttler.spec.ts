@@ -1,4 +1,5 @@
 import { Logger } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../test/support/services';
@@ -44,6 +45,31 @@ describe('CacheThrottlerStorage', () => {
     expect((await hit(a)).isBlocked).toBe(true);
     // Another caller has a budget of its own.
     expect(await hit(a, 'user:t:other')).toMatchObject({ totalHits: 1, isBlocked: false });
+  });
+
+  it('sends the script once per connection, then only its SHA1, and recovers when Redis forgets it', async () => {
+    const store = await storage();
+    const cache = caches.at(-1)!;
+    await waitFor(async () => (await cache.ping()) === 'up', 'redis');
+    const id = await cache.redisCall('test', (redis) => redis.client('ID'));
+    const observer = new Redis(REDIS_URL);
+    const lastCommand = async () =>
+      /\bcmd=(\S+)/.exec(await observer.client('LIST', 'ID', String(id.ok && id.value)))?.[1];
+    try {
+      const hit = () => store.increment('user:t:script', 60_000, 100, 30_000, 'default');
+      expect((await hit()).totalHits).toBe(1);
+      expect(await lastCommand()).toBe('eval');
+      expect((await hit()).totalHits).toBe(2);
+      expect(await lastCommand()).toBe('evalsha');
+      // A restarted or flushed Redis answers NOSCRIPT: the script is sent again and the count goes on.
+      await observer.script('FLUSH');
+      expect((await hit()).totalHits).toBe(3);
+      expect(await lastCommand()).toBe('eval');
+      expect((await hit()).totalHits).toBe(4);
+      expect(await lastCommand()).toBe('evalsha');
+    } finally {
+      observer.disconnect();
+    }
   });
 
   it('still limits, per instance, while Redis is unreachable', async () => {

@@ -1,5 +1,6 @@
 import { ThrottlerModule, ThrottlerStorageService, type ThrottlerStorage } from '@nestjs/throttler';
 import type { DynamicModule } from '@nestjs/common';
+import type { RedisClient } from './cache.connection';
 import { CacheService } from './cache.service';
 
 type ThrottlerStorageRecord = Awaited<ReturnType<ThrottlerStorage['increment']>>;
@@ -27,6 +28,17 @@ end
 return {hits, windowLeft, 0, 0}
 `;
 
+/** The script as an ioredis command: EVAL once per connection, then EVALSHA (EVAL again after a NOSCRIPT). */
+const THROTTLE_COMMAND = 'naviusThrottleIncrement';
+type ThrottleArgs = [hitsKey: string, blockKey: string, ttl: number, limit: number, blockDuration: number];
+type ThrottleCommand = (...args: ThrottleArgs) => Promise<unknown>;
+
+function runThrottleScript(redis: RedisClient, ...args: ThrottleArgs): Promise<unknown> {
+  const client = redis as RedisClient & { [THROTTLE_COMMAND]?: ThrottleCommand };
+  if (!client[THROTTLE_COMMAND]) redis.defineCommand(THROTTLE_COMMAND, { numberOfKeys: 2, lua: INCREMENT });
+  return (client[THROTTLE_COMMAND] as ThrottleCommand).call(redis, ...args);
+}
+
 /**
  * @nestjs/throttler storage over the cache room's Redis, so every instance counts against one budget per caller.
  * While Redis is absent or failing, it counts in this process with the library's own in-memory storage: limits
@@ -46,7 +58,7 @@ export class CacheThrottlerStorage implements ThrottlerStorage {
   ): Promise<ThrottlerStorageRecord> {
     const base = `${this.cache.keyPrefix}throttle:{${throttlerName}:${key}}`;
     const counted = await this.cache.redisCall('throttle', (redis) =>
-      redis.eval(INCREMENT, 2, `${base}:hits`, `${base}:block`, ttl, limit, blockDuration),
+      runThrottleScript(redis, `${base}:hits`, `${base}:block`, ttl, limit, blockDuration),
     );
     if (!counted.ok) return this.fallback.increment(key, ttl, limit, blockDuration, throttlerName);
     const [hits, windowLeftMs, blocked, blockLeftMs] = (counted.value as number[]).map(Number) as [
