@@ -40,21 +40,22 @@ export function canonicalParts(record: Omit<AuditRecord, 'id'>): CanonicalParts 
 }
 
 export function canonicalRow(prevHash: string, record: AuditRecord): string {
-  return joined(canonicalParts(record), record.id, prevHash);
+  return joinCanonical(canonicalParts(record), record.id, prevHash);
 }
 
 /** SHA-256 (hex) over the previous row's hash and this row's canonical form: the link of the chain. */
 export function chainHash(prevHash: string, record: AuditRecord): string {
-  return linkHash(canonicalParts(record), record.id, prevHash);
+  return hashCanonical(canonicalRow(prevHash, record));
 }
 
-/** chainHash of a row whose canonical parts were built beforehand. */
-export function linkHash(parts: CanonicalParts, id: string, prevHash: string): string {
-  return hash('sha256', joined(parts, id, prevHash), 'hex');
-}
-
-function joined(parts: CanonicalParts, id: string, prevHash: string): string {
+/** The canonical form of a row whose parts were built beforehand, once its id and previous hash are known. */
+export function joinCanonical(parts: CanonicalParts, id: string, prevHash: string): string {
   return parts.head + text(id) + parts.middle + text(prevHash) + parts.tail;
+}
+
+/** The chain hash of a canonical form (which covers the previous hash). */
+export function hashCanonical(canonical: string): string {
+  return hash('sha256', canonical, 'hex');
 }
 
 /** A string column, or null, as RFC 8785 writes it. */

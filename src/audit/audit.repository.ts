@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { DatabaseService, type Queryable } from '../database/database.service';
 import type { AuditOutcome, AuditRecord, ChainedAuditRecord, JsonValue } from './audit.event';
-import { canonicalParts, linkHash, type CanonicalParts } from './audit.hash';
+import { canonicalParts, hashCanonical, joinCanonical, type CanonicalParts } from './audit.hash';
 
 interface AuditRow {
   id: string;
@@ -56,37 +56,8 @@ export function fromRow(row: AuditRow): ChainedAuditRecord {
   };
 }
 
-/**
- * An event ready to be appended: everything but its id and the two hashes, which are known only under the
- * chain-head lock, serialized beforehand, so that the lock waits only for joining and hashing.
- */
-interface PreparedEvent {
-  readonly canonical: CanonicalParts;
-  /** The row's JSON members but id, prev_hash and hash, and its closing brace. */
-  readonly columns: string;
-}
-
 /** Events serialized in one go before a slice of the event loop is given back. */
 const PREPARED_PER_TURN = 250;
-
-function prepareEvent(record: Omit<AuditRecord, 'id'>): PreparedEvent {
-  const columns: Omit<AuditRow, 'id' | 'at' | 'prev_hash' | 'hash'> & { at: string } = {
-    at: record.at.toISOString(),
-    type: record.type,
-    actor_tenant: record.actorTenant,
-    actor_object: record.actorObject,
-    actor_app: record.actorApp,
-    outcome: record.outcome,
-    method: record.method,
-    route: record.route,
-    status: record.status,
-    ip: record.ip,
-    user_agent: record.userAgent,
-    trace_id: record.traceId,
-    details: record.details,
-  };
-  return { canonical: canonicalParts(record), columns: JSON.stringify(columns).slice(1) };
-}
 
 /** The audit tables: chained appends under the head-row lock, retention behind checkpoints, chain reads. */
 @Injectable()
@@ -99,10 +70,10 @@ export class AuditRepository {
    */
   async append(events: Omit<AuditRecord, 'id'>[]): Promise<void> {
     if (events.length === 0) return;
-    const prepared: PreparedEvent[] = [];
+    const prepared: CanonicalParts[] = [];
     for (let start = 0; start < events.length; start += PREPARED_PER_TURN) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      for (const event of events.slice(start, start + PREPARED_PER_TURN)) prepared.push(prepareEvent(event));
+      for (const event of events.slice(start, start + PREPARED_PER_TURN)) prepared.push(canonicalParts(event));
     }
     await this.database.transaction((tx) => this.appendIn(tx, prepared));
   }
@@ -112,25 +83,27 @@ export class AuditRepository {
    * ids are reserved under the same lock, so id order is chain order. Two statements in the transaction: the lock
    * with the ids, then the rows with the head's advance (each round trip waits a turn of a busy event loop).
    */
-  async appendIn(tx: Queryable, events: PreparedEvent[]): Promise<void> {
+  async appendIn(tx: Queryable, events: CanonicalParts[]): Promise<void> {
     const { head, ids } = await this.lockHeadReservingIds(tx, events.length);
     let prevHash = head.lastHash;
-    const rows = events.map((event, index) => {
-      const id = ids[index] as string;
-      const hash = linkHash(event.canonical, id, prevHash);
-      const row = `{"id":"${id}","prev_hash":"${prevHash}","hash":"${hash}",${event.columns}`;
-      prevHash = hash;
-      return row;
+    // A row's canonical form is a JSON object of its columns: with its hash added, it is also the row inserted, so
+    // what is stored is what was hashed.
+    const rows = events.map((parts, index) => {
+      const canonical = joinCanonical(parts, ids[index] as string, prevHash);
+      prevHash = hashCanonical(canonical);
+      return `${canonical.slice(0, -1)},"hash":"${prevHash}"}`;
     });
     // The head's guard runs at commit, when these rows are visible to it.
     await tx.query({
       name: 'audit.insert-and-advance-head',
       text: `WITH inserted AS (
                INSERT INTO audit_events (${AUDIT_COLUMNS})
-               SELECT ${AUDIT_COLUMNS} FROM jsonb_to_recordset($1::jsonb) AS r(
-                 id bigint, at timestamptz, type text, actor_tenant text, actor_object text, actor_app text,
-                 outcome text, method text, route text, status smallint, ip text, user_agent text, trace_id text,
-                 details jsonb, prev_hash text, hash text)
+               SELECT id, at, type, "actorTenant", "actorObject", "actorApp", outcome, method, route, status, ip,
+                      "userAgent", "traceId", details, "prevHash", hash
+               FROM jsonb_to_recordset($1::jsonb) AS r(
+                 id bigint, at timestamptz, type text, "actorTenant" text, "actorObject" text, "actorApp" text,
+                 outcome text, method text, route text, status smallint, ip text, "userAgent" text, "traceId" text,
+                 details jsonb, "prevHash" text, hash text)
              )
              UPDATE audit_chain_head SET last_id = $2, last_hash = $3 WHERE singleton`,
       values: [`[${rows.join(',')}]`, ids[ids.length - 1], prevHash],
@@ -240,7 +213,7 @@ export class AuditRepository {
         values: [checkpoint.throughId],
       });
       const rows = Number(last.rows);
-      await this.appendIn(tx, [prepareEvent(purgedEvent(checkpoint, rows))]);
+      await this.appendIn(tx, [canonicalParts(purgedEvent(checkpoint, rows))]);
       return rows;
     });
   }
