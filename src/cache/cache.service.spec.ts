@@ -47,6 +47,32 @@ describe('CacheService', () => {
     expect((await cache.get('k'))?.tier).toBe('local');
   });
 
+  it('gives every reader the same frozen plain data, on a miss and on a hit, from either tier', async () => {
+    const keyPrefix = `frozen-${randomUUID()}:`;
+    const [a, b] = [
+      await started({ redisUrl: REDIS_URL, keyPrefix }),
+      await started({ redisUrl: REDIS_URL, keyPrefix }),
+    ];
+    open.push(a, b);
+    await until(async () => (await a.ping()) === 'up' && (await b.ping()) === 'up');
+    const loaded = { at: new Date('2026-11-28T08:00:00Z'), tags: ['x'], nested: { n: 1 } };
+    const plain = { at: '2026-11-28T08:00:00.000Z', tags: ['x'], nested: { n: 1 } };
+    const miss = await a.getOrLoad('doc', async () => loaded);
+    const hit = await a.getOrLoad('doc', async () => loaded);
+    const fromRedis = await b.getOrLoad('doc', async (): Promise<typeof loaded | undefined> => undefined);
+    for (const value of [miss, hit, fromRedis]) {
+      expect(value).toEqual(plain);
+      expect(Object.isFrozen(value) && Object.isFrozen(value?.tags) && Object.isFrozen(value?.nested)).toBe(true);
+      expect(() => (value as { nested: { n: number } }).nested.n++).toThrow(TypeError);
+    }
+    // Parsed once per entry: the local tier's readers share one object.
+    expect(hit).toBe(miss);
+    expect(await b.getOrLoad('doc', async (): Promise<typeof loaded | undefined> => undefined)).toBe(fromRedis);
+    expect((await a.get('doc'))?.value).toEqual(plain);
+    expect(loaded.tags).toEqual(['x']);
+    expect(Object.isFrozen(loaded)).toBe(false);
+  });
+
   it('does not cache a value loaded before a concurrent invalidation', async () => {
     const cache = await started({});
     open.push(cache);

@@ -21,6 +21,22 @@ export type CacheTier = 'local' | 'redis' | 'loader';
 interface Entry {
   json: string;
   freshUntil: number;
+  /** The JSON parsed and deep-frozen, once a reader of this instance needed it; shared by every later reader. */
+  value?: unknown;
+}
+
+/** What a reader gets: the entry's JSON parsed once per entry, frozen (a reader cannot change it for the others). */
+function valueOf<T>(entry: Entry): T {
+  entry.value ??= deepFreeze(JSON.parse(entry.json));
+  return entry.value as T;
+}
+
+function deepFreeze(value: unknown): unknown {
+  if (typeof value === 'object' && value !== null) {
+    for (const member of Object.values(value)) deepFreeze(member);
+    Object.freeze(value);
+  }
+  return value;
 }
 
 /** Outcome of a Redis call: Redis is optional, so a failure is a value, not an exception. */
@@ -138,6 +154,8 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
   /**
    * Returns the cached value, or loads it once (concurrent callers share one load) and caches it. With
    * `staleSeconds`, an entry past its TTL is returned at once while one caller reloads it in the background.
+   * The value is what its JSON parses to, deep-frozen and shared with other readers: hit or miss, a reader gets
+   * the same plain data (dates as strings) and cannot change it.
    */
   async getOrLoad<T>(key: string, load: () => Promise<T | undefined>): Promise<T | undefined> {
     const startedAt = this.sequence;
@@ -146,14 +164,14 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
       if (cached.entry.freshUntil < Date.now() && !this.inflight.has(key)) {
         this.loadOnce(key, load, startedAt).catch((error: unknown) => this.warn('revalidate', error));
       }
-      return JSON.parse(cached.entry.json) as T;
+      return valueOf<T>(cached.entry);
     }
     return this.loadOnce(key, load, startedAt);
   }
 
   async get<T>(key: string): Promise<{ value: T; tier: CacheTier } | undefined> {
     const cached = await this.lookup(key);
-    return cached && { value: JSON.parse(cached.entry.json) as T, tier: cached.tier };
+    return cached && { value: valueOf<T>(cached.entry), tier: cached.tier };
   }
 
   /** Stores the value in both tiers and tells every other instance to drop its local copy. */
@@ -227,10 +245,10 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     if (running) return running as Promise<T | undefined>;
     const loading = load()
       .then(async (value) => {
+        if (value === undefined) return undefined;
         // A write invalidated the key after we started: the value may predate it, so do not cache it.
         const invalidated = (this.invalidatedAt.get(key) ?? -1) > startedAt;
-        if (value !== undefined && !invalidated) await this.store(key, value);
-        return value;
+        return valueOf<T>(invalidated ? { json: JSON.stringify(value), freshUntil: 0 } : await this.store(key, value));
       })
       .finally(() => {
         if (this.inflight.get(key) === loading) this.inflight.delete(key);
@@ -239,12 +257,13 @@ export class CacheService implements OnModuleInit, OnApplicationShutdown {
     return loading;
   }
 
-  private async store<T>(key: string, value: T): Promise<void> {
+  private async store<T>(key: string, value: T): Promise<Entry> {
     const ttlMs = this.jitteredTtlSeconds() * 1000;
     const staleMs = (this.options.staleSeconds ?? 0) * 1000;
     const entry: Entry = { json: JSON.stringify(value), freshUntil: Date.now() + ttlMs };
     this.local?.set(key, entry);
     await this.redisCall('set', (redis) => redis.set(this.prefix + key, encode(entry), 'PX', ttlMs + staleMs));
+    return entry;
   }
 
   private async announce(key: string): Promise<void> {
