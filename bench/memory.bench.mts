@@ -4,8 +4,8 @@
 // sampled mid-run. A setting is V8 flags, optionally `@<MiB>`: the service then starts in a memory cgroup of that
 // size (root only), as in an ECS task, where Node sizes its heap from the task's memory. Every service starts as
 // `npm start` does, its own flags included; a setting's flags come after and win (`--allocation-site-pretenuring`
-// puts back V8's default that npm start turns off). Reports req/s, p99 and RSS per setting, and throughput as a
-// ratio of the first. Not a timed test.
+// puts back V8's default that npm start turns off). Reports req/s, the service's CPU time per request, p99 and RSS
+// per setting, and throughput as a ratio of the first. Not a timed test.
 import { randomUUID } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -83,7 +83,13 @@ try {
   const contenders = Object.fromEntries(
     services.map((service, index) => [
       labelOf(settings[index] as Setting),
-      () => loadSamplingRss(service, `${service.url}${path}`, { headers, seconds }, rss[index] as number[]),
+      () =>
+        loadSamplingRss(
+          service,
+          `${service.url}${path}`,
+          { headers, seconds, pid: service.child.pid },
+          rss[index] as number[],
+        ),
     ]),
   );
   const runs = await alternate(rounds, contenders);
@@ -111,7 +117,8 @@ try {
   for (const result of report.results) {
     console.log(
       `${labelOf(result).padEnd(52)} ${Math.round(result.requestsPerSecond)} req/s ` +
-        `(${result.throughputOfFirst}× the first), p99 ${result.p99Ms} ms, RSS ${result.residentMemoryUnderLoadMb} MB` +
+        `(${result.throughputOfFirst}× the first), ${result.cpuMicrosPerRequest} µs CPU/request, p99 ${result.p99Ms} ms, ` +
+        `RSS ${result.residentMemoryUnderLoadMb} MB` +
         (result.meetsRssTarget ? ` (≤ ${RSS_TARGET_MB})` : ''),
     );
   }

@@ -210,7 +210,7 @@ export function summary(results: LoadResult[]): LoadResult {
     non2xx: results.reduce((sum, r) => sum + r.non2xx, 0),
     errors: results.reduce((sum, r) => sum + r.errors, 0),
     ...(results.every((r) => r.cpuMicrosPerRequest !== undefined) && {
-      cpuMicrosPerRequest: median(results.map((r) => r.cpuMicrosPerRequest as number)),
+      cpuMicrosPerRequest: Math.round(median(results.map((r) => r.cpuMicrosPerRequest as number)) * 10) / 10,
     }),
   };
 }

@@ -54,7 +54,7 @@ describe('CacheThrottlerStorage', () => {
     const id = await cache.redisCall('test', (redis) => redis.client('ID'));
     const observer = new Redis(REDIS_URL);
     const lastCommand = async () =>
-      /\bcmd=(\S+)/.exec(await observer.client('LIST', 'ID', String(id.ok && id.value)))?.[1];
+      /\bcmd=(\S+)/.exec((await observer.client('LIST', 'ID', String(id.ok && id.value))) as string)?.[1];
     try {
       const hit = () => store.increment('user:t:script', 60_000, 100, 30_000, 'default');
       expect((await hit()).totalHits).toBe(1);
