@@ -113,7 +113,8 @@ try {
     runs,
     rssRunsMb: Object.fromEntries(settings.map((setting, index) => [labelOf(setting), rss[index]])),
   };
-  const file = await saveResults('memory', report);
+  // A list of one's own (BENCH_MEMORY_FLAGS) is saved apart, leaving the run of the default list alone.
+  const file = await saveResults(process.env.BENCH_MEMORY_FLAGS ? 'memory-flags' : 'memory', report);
   for (const result of report.results) {
     console.log(
       `${labelOf(result).padEnd(52)} ${Math.round(result.requestsPerSecond)} req/s ` +
