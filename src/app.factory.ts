@@ -3,13 +3,19 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { IncomingMessage } from 'node:http';
-import { Logger } from 'nestjs-pino';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import type { LocalRuntime } from './local/local.runtime';
-import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './observability/logging.module';
+import {
+  AccessLogController,
+  bindRequestLoggers,
+  createRootLogger,
+  nestLogger,
+  requestIdOf,
+  sampledChildLogger,
+} from './observability/logging.module';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -32,18 +38,20 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
       return503OnClosing: false,
     });
-    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, logger, local), adapter, {
+    const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, local), adapter, {
       bufferLogs: true,
     });
-    app.useLogger(app.get(Logger));
+    app.useLogger(nestLogger(logger));
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
     const shutdown = app.get(ShutdownState);
-    fastify.addHook('onSend', async (request, reply) => {
+    bindRequestLoggers(fastify);
+    fastify.addHook('onSend', (request, reply, payload, done) => {
       reply.header('x-request-id', request.id);
       // While draining, every answer closes its keep-alive connection so clients reconnect elsewhere.
       if (shutdown.draining) reply.header('connection', 'close');
+      done(null, payload);
     });
     setUpOpenApi(app);
     await app.init();

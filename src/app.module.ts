@@ -14,9 +14,7 @@ import { ConfigModule } from './config/config.module';
 import { DatabaseModule } from './database/database.module';
 import { DOCUMENTS_MIGRATIONS_DIR, DocumentsModule } from './documents/documents.module';
 import { HealthModule } from './health/health.module';
-import type { Logger } from 'pino';
 import type { LocalRuntime } from './local/local.runtime';
-import { loggingModule } from './observability/logging.module';
 import { StorageModule } from './storage/storage.module';
 
 /** A single-tenant deployment's tenant: its auditors also see refused tokens no tenant can be tied to. */
@@ -42,12 +40,11 @@ function rateLimitProviders(): Provider[] {
 /** Wires every room from the one AppConfig; embedded stand-ins replace what the local profile leaves out. */
 @Module({})
 export class AppModule {
-  static register(config: AppConfig, logger: Logger, local?: LocalRuntime): DynamicModule {
+  static register(config: AppConfig, local?: LocalRuntime): DynamicModule {
     return {
       module: AppModule,
       imports: [
         ConfigModule.forRoot(config),
-        loggingModule(logger),
         AwsModule.forRoot({
           isGlobal: true,
           region: config.aws.region,

@@ -1,13 +1,13 @@
 import { Controller, Get, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Logger as PinoNestLogger } from 'nestjs-pino';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   AccessLogController,
+  bindRequestLoggers,
   createRootLogger,
-  loggingModule,
+  nestLogger,
   requestIdOf,
   sampledChildLogger,
 } from './logging.module';
@@ -17,43 +17,76 @@ class ThingsController {
   private readonly logger = new Logger('Things');
 
   @Get()
-  list(): { ok: boolean } {
+  async list(): Promise<{ ok: boolean }> {
+    this.logger.debug('looking for things');
+    // Across an await: the request's context must survive it.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     this.logger.log('listing things');
     return { ok: true };
   }
 }
 
-describe("Nest's Logger inside a request (nestjs-pino over Fastify's request logger)", () => {
+/** The service's wiring (app.factory.ts) on a small app: Nest's Logger over Fastify's per-request loggers. */
+async function appLogging(
+  debugSampleRate: number,
+): Promise<{ app: NestFastifyApplication; lines: Record<string, unknown>[] }> {
   const lines: Record<string, unknown>[] = [];
-  let app: NestFastifyApplication;
-
-  beforeAll(async () => {
-    const sink = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-        done();
-      },
-    });
-    const root = createRootLogger({ logLevel: 'info' }, sink);
-    @Module({ imports: [loggingModule(root)], controllers: [ThingsController] })
-    class ThingsModule {}
-    const adapter = new FastifyAdapter({
-      loggerInstance: root,
-      logController: new AccessLogController(root),
-      childLoggerFactory: sampledChildLogger(0),
-      genReqId: requestIdOf,
-    });
-    app = await NestFactory.create<NestFastifyApplication>(ThingsModule, adapter, { bufferLogs: true });
-    app.useLogger(app.get(PinoNestLogger));
-    await app.init();
-    await app.getHttpAdapter().getInstance().ready();
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+      done();
+    },
   });
-  afterAll(async () => app.close());
+  const root = createRootLogger({ logLevel: 'info' }, sink);
+  @Module({ controllers: [ThingsController] })
+  class ThingsModule {}
+  const adapter = new FastifyAdapter({
+    loggerInstance: root,
+    logController: new AccessLogController(root),
+    childLoggerFactory: sampledChildLogger(debugSampleRate),
+    genReqId: requestIdOf,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(ThingsModule, adapter, { bufferLogs: true });
+  app.useLogger(nestLogger(root));
+  bindRequestLoggers(app.getHttpAdapter().getInstance());
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  return { app, lines };
+}
 
-  it('writes the request id on the lines logged while serving the request', async () => {
-    const response = await app.inject({ url: '/things', headers: { 'x-request-id': 'req-things-1' } });
-    expect(response.statusCode).toBe(200);
-    const line = lines.find((entry) => entry.msg === 'listing things');
-    expect(line).toMatchObject({ context: 'Things', reqId: 'req-things-1' });
+describe("Nest's Logger inside a request (Fastify's request logger, bound by a hook)", () => {
+  const apps: NestFastifyApplication[] = [];
+  afterAll(async () => Promise.all(apps.map((app) => app.close())));
+
+  let plain: Awaited<ReturnType<typeof appLogging>>;
+  beforeAll(async () => {
+    plain = await appLogging(0);
+    apps.push(plain.app);
+  });
+
+  it('writes the request id on the lines logged while serving the request, across awaits', async () => {
+    const [one, two] = await Promise.all([
+      plain.app.inject({ url: '/things', headers: { 'x-request-id': 'req-things-1' } }),
+      plain.app.inject({ url: '/things', headers: { 'x-request-id': 'req-things-2' } }),
+    ]);
+    expect([one.statusCode, two.statusCode]).toEqual([200, 200]);
+    const listed = plain.lines.filter((entry) => entry.msg === 'listing things');
+    expect(listed.map((entry) => entry.reqId).sort()).toEqual(['req-things-1', 'req-things-2']);
+    expect(listed[0]).toMatchObject({ context: 'Things' });
+    // The root logger's level holds: no debug line without sampling.
+    expect(plain.lines.some((entry) => entry.msg === 'looking for things')).toBe(false);
+  });
+
+  it('writes lines logged outside any request through the root logger, without a request id', () => {
+    const startup = plain.lines.find((entry) => entry.context === 'RoutesResolver');
+    expect(startup).toBeDefined();
+    expect(startup).not.toHaveProperty('reqId');
+  });
+
+  it("logs a sampled request's debug lines", async () => {
+    const sampled = await appLogging(1);
+    apps.push(sampled.app);
+    await sampled.app.inject({ url: '/things', headers: { 'x-request-id': 'req-debug-1' } });
+    expect(sampled.lines.find((entry) => entry.msg === 'looking for things')).toMatchObject({ reqId: 'req-debug-1' });
   });
 });
