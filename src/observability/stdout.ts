@@ -1,5 +1,4 @@
-import type { DestinationStream } from 'pino';
-import SonicBoom from 'sonic-boom';
+import pino, { type DestinationStream } from 'pino';
 
 /** Where log lines and EMF documents go: pino's destination, plus the flush the exit handler needs. */
 export interface StdoutLines extends DestinationStream {
@@ -19,7 +18,8 @@ let destination: StdoutLines | undefined;
  */
 export function stdoutLines(): StdoutLines {
   if (!destination) {
-    const boom = new SonicBoom({ fd: 1, sync: true, minLength: 4096, periodicFlush: 250, contentMode: 'buffer' });
+    // pino's sonic-boom: on EPIPE (stdout's reader gone) it stops writing instead of failing every write.
+    const boom = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 250, contentMode: 'buffer' });
     const lines: StdoutLines = {
       // In buffer content mode sonic-boom writes Buffers; its types declare only strings.
       write: (line: string) => boom.write(Buffer.from(line) as unknown as string),
