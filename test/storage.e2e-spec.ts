@@ -246,7 +246,8 @@ describe('expired multipart uploads', () => {
       LOCAL_DATA_DIR: dir.path,
       DATABASE_URL: database.url,
       S3_MULTIPART_THRESHOLD_BYTES: String(5 * MIB),
-      S3_UPLOAD_URL_TTL_SECONDS: '1',
+      // Long enough that the first sweep below comes before expiry even on a slow, shared machine.
+      S3_UPLOAD_URL_TTL_SECONDS: '4',
       S3_MULTIPART_ABORT_AFTER_SECONDS: '0',
       DOCUMENT_UPLOAD_SWEEP_INTERVAL_MS: '0',
     });
@@ -259,7 +260,8 @@ describe('expired multipart uploads', () => {
       });
       const sweeper = app.running.app.get(ExpiredUploadsSweeper);
       expect(await sweeper.sweep()).toBe(0);
-      await new Promise((resolve) => setTimeout(resolve, 2_100));
+      const expired = Date.parse(created.upload.expiresAt) + 1_100 - Date.now();
+      await new Promise((resolve) => setTimeout(resolve, Math.max(expired, 0)));
       // The endpoint itself refuses the expired part URL.
       expect((await uploadContent(created.upload, randomBytes(6 * MIB))).status).toBe(403);
       expect(await sweeper.sweep()).toBe(1);
