@@ -2,20 +2,12 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import type { LocalRuntime } from './local/local.runtime';
-import {
-  AccessLogController,
-  bindRequestLoggers,
-  createRootLogger,
-  nestLogger,
-  requestIdOf,
-  sampledChildLogger,
-} from './observability/logging.module';
+import { createRootLogger, fastifyLogging, useNestLogger } from './observability/logging.module';
 
 export interface RunningApp {
   app: NestFastifyApplication;
@@ -29,11 +21,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   try {
     const logger = createRootLogger(config);
     const adapter = new FastifyAdapter({
-      loggerInstance: logger,
-      logController: new AccessLogController(logger),
-      childLoggerFactory: sampledChildLogger(config.telemetry.debugLogSampleRate),
+      ...fastifyLogging(logger, config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
-      genReqId: (request: IncomingMessage) => requestIdOf(request),
       trustProxy: config.profile === 'aws',
       // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
       return503OnClosing: false,
@@ -41,12 +30,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(config, local), adapter, {
       bufferLogs: true,
     });
-    app.useLogger(nestLogger(logger));
+    useNestLogger(app, logger);
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
     const shutdown = app.get(ShutdownState);
-    bindRequestLoggers(fastify);
     fastify.addHook('onSend', (request, reply, payload, done) => {
       reply.header('x-request-id', request.id);
       // While draining, every answer closes its keep-alive connection so clients reconnect elsewhere.

@@ -1,24 +1,12 @@
 import Fastify from 'fastify';
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { AccessLogController, createRootLogger, requestIdOf, sampledChildLogger } from './logging.module';
+import { collectedLines } from '../../test/support/log-lines';
+import { createRootLogger, fastifyLogging } from './logging.module';
 
 /** Fastify with the service's logging: the access-log controller over a root logger that redacts. */
 async function loggedServer() {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  const root = createRootLogger({ logLevel: 'info' }, sink);
-  const server = Fastify({
-    loggerInstance: root,
-    logController: new AccessLogController(root),
-    childLoggerFactory: sampledChildLogger(0),
-    genReqId: requestIdOf,
-  });
+  const { sink, lines } = collectedLines();
+  const server = Fastify(fastifyLogging(createRootLogger({ logLevel: 'info' }, sink), 0));
   server.get('/v1/things/:id', async () => ({ ok: true }));
   server.get('/v1/broken', async () => {
     throw Object.assign(new Error('boom'), { token: 'error-held-secret' });

@@ -1,12 +1,6 @@
-import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { isSpanContextValid, trace } from '@opentelemetry/api';
-import {
-  LogController,
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyRequest } from 'fastify';
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
@@ -107,29 +101,41 @@ export function sampledChildLogger(debugSampleRate: number) {
   };
 }
 
-/** Each request's logger while it is served, for Nest's Logger (see nestLogger). */
+/**
+ * Fastify's logging options for the service: the root logger, the access-log controller, sampled per-request child
+ * loggers and request ids.
+ */
+export function fastifyLogging(root: Logger, debugSampleRate: number) {
+  return {
+    loggerInstance: root,
+    logController: new AccessLogController(root),
+    childLoggerFactory: sampledChildLogger(debugSampleRate),
+    genReqId: requestIdOf,
+  };
+}
+
+/** Each request's logger while it is served, for Nest's Logger (see useNestLogger). */
 const requestLoggers = new AsyncLocalStorage<Logger>();
 
 /**
- * Nest's LoggerService (nestjs-pino's Logger over a PinoLogger): a line logged while a request is served goes
- * through that request's logger (its request id, its sampled level), any other line through the root logger.
+ * Makes Nest's Logger (nestjs-pino's Logger over a PinoLogger) write a line logged while a request is served through
+ * that request's logger (its request id, its sampled level), any other line through the root logger.
+ *
+ * Each request is served inside its logger's context by a Fastify hook rather than nestjs-pino's middleware, which
+ * binds the same logger: on Fastify a Nest middleware runs through @fastify/middie and Nest's middleware layer,
+ * about 1.9 KB more allocation per request (README, Logs).
  */
-export function nestLogger(root: Logger): LoggerService {
+export function useNestLogger(app: NestFastifyApplication, root: Logger): void {
   class RequestPinoLogger extends PinoLogger {
     override get logger(): Logger {
       return requestLoggers.getStore() ?? root;
     }
   }
-  return new PinoNestLogger(new RequestPinoLogger({ pinoHttp: { logger: root }, useExisting: true }), {});
-}
-
-/**
- * Serves every request inside its logger's context, for nestLogger. A Fastify hook rather than nestjs-pino's
- * middleware, which binds the same logger: on Fastify a Nest middleware runs through @fastify/middie and Nest's
- * middleware layer, about 1.9 KB more allocation per request (README, Logs).
- */
-export function bindRequestLoggers(fastify: FastifyInstance): void {
-  fastify.addHook('onRequest', (request, _reply, done) => requestLoggers.run(request.log as Logger, done));
+  app.useLogger(new PinoNestLogger(new RequestPinoLogger({ pinoHttp: { logger: root }, useExisting: true }), {}));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, _reply, done) => requestLoggers.run(request.log as Logger, done));
 }
 
 /**

@@ -1,16 +1,9 @@
 import { Controller, Get, Logger, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AccessLogController,
-  bindRequestLoggers,
-  createRootLogger,
-  nestLogger,
-  requestIdOf,
-  sampledChildLogger,
-} from './logging.module';
+import { collectedLines } from '../../test/support/log-lines';
+import { createRootLogger, fastifyLogging, useNestLogger } from './logging.module';
 
 @Controller('things')
 class ThingsController {
@@ -30,25 +23,13 @@ class ThingsController {
 async function appLogging(
   debugSampleRate: number,
 ): Promise<{ app: NestFastifyApplication; lines: Record<string, unknown>[] }> {
-  const lines: Record<string, unknown>[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
+  const { sink, lines } = collectedLines();
   const root = createRootLogger({ logLevel: 'info' }, sink);
   @Module({ controllers: [ThingsController] })
   class ThingsModule {}
-  const adapter = new FastifyAdapter({
-    loggerInstance: root,
-    logController: new AccessLogController(root),
-    childLoggerFactory: sampledChildLogger(debugSampleRate),
-    genReqId: requestIdOf,
-  });
+  const adapter = new FastifyAdapter(fastifyLogging(root, debugSampleRate));
   const app = await NestFactory.create<NestFastifyApplication>(ThingsModule, adapter, { bufferLogs: true });
-  app.useLogger(nestLogger(root));
-  bindRequestLoggers(app.getHttpAdapter().getInstance());
+  useNestLogger(app, root);
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   return { app, lines };
