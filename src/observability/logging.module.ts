@@ -89,7 +89,7 @@ function lineFields(_line: object, _level: number, logger: RequestLogger): Recor
  * wildcard redaction paths ran over every binding of every new child, ~2 KB of garbage per request for an id that
  * never holds a secret, while most requests log no line of their own.
  */
-export function sampledChildLogger(debugSampleRate: number) {
+function sampledChildLogger(debugSampleRate: number) {
   return (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions): FastifyBaseLogger => {
     const { reqId, ...others } = bindings;
     const child: RequestLogger = (logger as Logger).child(
@@ -146,7 +146,7 @@ export function useNestLogger(app: NestFastifyApplication, root: Logger): void {
  * of the root logger without pino's redaction: redacting every line cloned it and was the largest allocation of a
  * request. A line carrying an error goes through the request's own (redacting) logger: an error may hold anything.
  */
-export class AccessLogController extends LogController {
+class AccessLogController extends LogController {
   private readonly metrics = new HttpMetrics();
   private readonly lines: Logger;
 
