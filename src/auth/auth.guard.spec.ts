@@ -9,12 +9,14 @@ import {
   Get,
   Global,
   Module,
+  UseGuards,
   type ArgumentsHost,
   type ExceptionFilter,
   type INestApplication,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AuthGuard } from '@nestjs/passport';
 import type { FastifyReply } from 'fastify';
 import { metrics } from '@opentelemetry/api';
 import { MeterProvider, MetricReader } from '@opentelemetry/sdk-metrics';
@@ -31,10 +33,12 @@ import {
 } from '../local/local-issuer';
 import { Authorize, CurrentPrincipal } from './auth.decorators';
 import { AuthModule } from './auth.module';
+import { ENTRA_STRATEGY } from './entra.strategy';
 import type { Principal } from './principal';
 import { TokenAuthenticator } from './token.authenticator';
 
 const CLIENT_ID = '11111111-2222-4333-8444-555555555555';
+const OTHER_OID = '99999999-8888-4777-8666-555555555555';
 
 @Controller('probe')
 class ProbeController {
@@ -59,6 +63,13 @@ class ProbeController {
   @Get('daemon')
   @Authorize({ tokenKind: 'app' })
   daemon(@CurrentPrincipal() principal: Principal): { objectId: string } {
+    return { objectId: principal.objectId };
+  }
+
+  /** What another team composing Passport strategies writes: the `entra` strategy through @nestjs/passport. */
+  @Get('passport')
+  @UseGuards(AuthGuard(ENTRA_STRATEGY))
+  passport(@CurrentPrincipal() principal: Principal): { objectId: string } {
     return { objectId: principal.objectId };
   }
 }
@@ -237,6 +248,21 @@ describe('EntraAuthGuard and PermissionsGuard over HTTP', () => {
     const noPermissions = await get('/v1/me', `Bearer ${await token({ app: true, roles: ['Unmapped.Role'] })}`);
     expect(noPermissions.status).toBe(200);
     await expectUnauthorized(await get('/v1/me'));
+  });
+});
+
+describe('the entra Passport strategy through @nestjs/passport', () => {
+  it('authenticates as the service guard does, and refuses with the strategy’s own reason', async () => {
+    const response = await get(
+      '/probe/passport',
+      `Bearer ${await token({ scopes: ['Documents.Read'], objectId: OTHER_OID })}`,
+    );
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ objectId: OTHER_OID });
+    expect((await expectUnauthorized(await get('/probe/passport'))).detail).toMatch(/bearer access token is required/i);
+    expect((await expectUnauthorized(await get('/probe/passport', 'Bearer abc.def.ghi'))).detail).toBe(
+      'The access token is malformed',
+    );
   });
 });
 

@@ -37,6 +37,7 @@ import { TokenAuthenticator } from './token.authenticator';
     TokenAuthenticator,
     SessionRevocations,
     AuthEventRecorder,
+    EntraStrategy,
     EntraAuthGuard,
     PermissionsGuard,
     AuthHealthIndicator,
