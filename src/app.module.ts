@@ -92,6 +92,7 @@ export class AppModule {
           readerHost: config.database.readerHost,
           // PGlite is one backend: a second connection would share its session.
           max: local?.postgres ? 1 : config.database.poolMax,
+          copyFromStdin: !local?.postgres,
           statementTimeoutMs: config.database.statementTimeoutMs,
           connectTimeoutMs: config.database.connectTimeoutMs,
           idleTimeoutMs: config.database.idleTimeoutMs,

@@ -23,6 +23,8 @@ export interface CanonicalParts {
   middle: string;
   /** From after the previous hash to `}`. */
   tail: string;
+  /** The canonical form of `details` alone (inside head). */
+  details: string;
 }
 
 export function canonicalParts(record: Omit<AuditRecord, 'id'>): CanonicalParts {
@@ -36,6 +38,7 @@ export function canonicalParts(record: Omit<AuditRecord, 'id'>): CanonicalParts 
     tail:
       `,"route":${text(record.route)},"status":${JSON.stringify(record.status)},"traceId":${text(record.traceId)},` +
       `"type":${text(record.type)},"userAgent":${text(record.userAgent)}}`,
+    details,
   };
 }
 

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { DatabaseService, type Queryable } from '../database/database.service';
+import { DatabaseService, type Queryable, type Transaction } from '../database/database.service';
 import type { AuditOutcome, AuditRecord, ChainedAuditRecord, JsonValue } from './audit.event';
 import { canonicalParts, hashCanonical, joinCanonical, type CanonicalParts } from './audit.hash';
 
@@ -56,29 +56,96 @@ export function fromRow(row: AuditRow): ChainedAuditRecord {
   };
 }
 
-/** `,"hash":"<64 hex>"}`: what a row adds to its canonical form, in bytes. */
-const HASH_MEMBER_BYTES = 75;
+/** A row of a batch, chained: its canonical form covers its id and the previous row's hash. */
+export interface ChainedRow {
+  event: PreparedEvent;
+  id: string;
+  prevHash: string;
+  canonical: string;
+  hash: string;
+}
+
+/** An event serialized before the head lock is taken: its canonical parts, and its columns in COPY's format. */
+export interface PreparedEvent {
+  parts: CanonicalParts;
+  /** The columns of COPY_COLUMNS before `id`, tab-separated. */
+  copyFields: string;
+}
+
+export function prepareEvent(event: Omit<AuditRecord, 'id'>): PreparedEvent {
+  const parts = canonicalParts(event);
+  return { parts, copyFields: copyFields(event, parts.details) };
+}
+
+/** The columns a batch is copied into: `id`, `prev_hash` and `hash` last, as they are known only under the lock. */
+const COPY_COLUMNS =
+  'at, type, actor_tenant, actor_object, actor_app, outcome, method, route, status, ip, user_agent, trace_id, ' +
+  'details, id, prev_hash, hash';
+
+/** COPY's text format: `\N` is null; backslash, tab, newline and carriage return are escaped; the rest is as is. */
+function copyText(value: string | null): string {
+  if (value === null) return '\\N';
+  return COPY_SPECIAL.test(value) ? value.replace(COPY_SPECIALS, (c) => COPY_ESCAPES[c] as string) : value;
+}
+const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIALS = /[\\\t\n\r]/g;
+const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+
+/** The same values as the canonical form: `details` is its canonical JSON, `at` its ISO text. */
+function copyFields(record: Omit<AuditRecord, 'id'>, details: string): string {
+  return [
+    record.at.toISOString(),
+    copyText(record.type),
+    copyText(record.actorTenant),
+    copyText(record.actorObject),
+    copyText(record.actorApp),
+    copyText(record.outcome),
+    copyText(record.method),
+    copyText(record.route),
+    record.status === null ? '\\N' : String(record.status),
+    copyText(record.ip),
+    copyText(record.userAgent),
+    copyText(record.traceId),
+    copyText(details),
+  ].join('\t');
+}
+
+/** A batch in COPY's text format: one line per row, its prepared columns, then its id and both hashes. */
+export function copyRows(rows: readonly ChainedRow[]): Buffer {
+  return encodeRows(rows, (row) => `${row.event.copyFields}\t${row.id}\t${row.prevHash}\t${row.hash}\n`, '', '');
+}
 
 /**
  * A batch as one jsonb parameter in PostgreSQL's binary format (a version byte, 1, then the JSON text): a JSON array
  * of the rows, each row its canonical form (a JSON object of its columns, so what is stored is what was hashed) with
- * its hash added. The rows are encoded one by one into the buffer: joined into one string (hundreds of KB) they
- * cost twice as much, as pg copies and encodes that string whole, in the same turn of the event loop.
+ * its hash added. For servers without COPY FROM STDIN (the embedded PGlite).
  */
-export function jsonbRows(rows: ReadonlyArray<{ canonical: string; hash: string }>): Buffer {
-  let bytes = 3 + Math.max(rows.length - 1, 0);
-  for (const { canonical } of rows) bytes += Buffer.byteLength(canonical) - 1 + HASH_MEMBER_BYTES;
+export function jsonbRows(rows: ReadonlyArray<Pick<ChainedRow, 'canonical' | 'hash'>>): Buffer {
+  return encodeRows(
+    rows,
+    // The canonical form's closing brace gives way to the hash member, which closes the object again.
+    (row, index) => `${index === 0 ? '' : ','}${row.canonical.slice(0, -1)},"hash":"${row.hash}"}`,
+    '\u0001[',
+    ']',
+  );
+}
+
+/**
+ * Encodes each row straight into one buffer: joined into one string first (hundreds of KB), a batch costs twice as
+ * much, and all of it in one turn of the event loop.
+ */
+function encodeRows<Row>(
+  rows: readonly Row[],
+  encode: (row: Row, index: number) => string,
+  start: string,
+  end: string,
+): Buffer {
+  const parts = [start, ...rows.map(encode), end];
+  let bytes = 0;
+  for (const part of parts) bytes += Buffer.byteLength(part);
   const buffer = Buffer.allocUnsafe(bytes);
-  buffer[0] = 1;
-  let offset = 1 + buffer.write('[', 1);
-  rows.forEach(({ canonical, hash }, index) => {
-    if (index > 0) offset += buffer.write(',', offset);
-    // The canonical form's closing brace is overwritten by the hash member, which closes the object again.
-    offset += buffer.write(canonical, offset) - 1;
-    offset += buffer.write(`,"hash":"${hash}"}`, offset);
-  });
-  offset += buffer.write(']', offset);
-  if (offset !== bytes) throw new Error(`audit batch encoded to ${offset} bytes, ${bytes} expected`);
+  let offset = 0;
+  for (const part of parts) offset += buffer.write(part, offset);
   return buffer;
 }
 
@@ -96,28 +163,43 @@ export class AuditRepository {
    */
   async append(events: Omit<AuditRecord, 'id'>[]): Promise<void> {
     if (events.length === 0) return;
-    const prepared: CanonicalParts[] = [];
+    const prepared: PreparedEvent[] = [];
     for (let start = 0; start < events.length; start += PREPARED_PER_TURN) {
       if (start > 0) await new Promise((resolve) => setImmediate(resolve));
-      for (const event of events.slice(start, start + PREPARED_PER_TURN)) prepared.push(canonicalParts(event));
+      for (const event of events.slice(start, start + PREPARED_PER_TURN)) prepared.push(prepareEvent(event));
     }
     await this.database.transaction((tx) => this.appendIn(tx, prepared));
   }
 
   /**
    * The chain head row is locked FOR UPDATE, so instances append one after another and never fork the chain;
-   * ids are reserved under the same lock, so id order is chain order. Two statements in the transaction: the lock
-   * with the ids, then the rows with the head's advance (each round trip waits a turn of a busy event loop).
+   * ids are reserved under the same lock, so id order is chain order. Then the rows go in by COPY (a third of the
+   * database's work per row that parsing them from one jsonb parameter took) and the head advances; without COPY, one
+   * statement does both. The head's guard runs at commit, when the rows are visible to it.
    */
-  async appendIn(tx: Queryable, events: CanonicalParts[]): Promise<void> {
+  async appendIn(tx: Transaction, events: PreparedEvent[]): Promise<void> {
     const { head, ids } = await this.lockHeadReservingIds(tx, events.length);
     let prevHash = head.lastHash;
-    const rows = events.map((parts, index) => {
-      const canonical = joinCanonical(parts, ids[index] as string, prevHash);
-      prevHash = hashCanonical(canonical);
-      return { canonical, hash: prevHash };
+    const rows = events.map((event, index): ChainedRow => {
+      const id = ids[index] as string;
+      const canonical = joinCanonical(event.parts, id, prevHash);
+      const row = { event, id, prevHash, canonical, hash: hashCanonical(canonical) };
+      prevHash = row.hash;
+      return row;
     });
-    // The head's guard runs at commit, when these rows are visible to it.
+    const last = rows[rows.length - 1] as ChainedRow;
+    if (this.database.copyFromStdin) {
+      await tx.copyFrom(
+        { name: 'audit.copy-rows', text: `COPY audit_events (${COPY_COLUMNS}) FROM STDIN` },
+        copyRows(rows),
+      );
+      await tx.query({
+        name: 'audit.advance-head',
+        text: 'UPDATE audit_chain_head SET last_id = $1, last_hash = $2 WHERE singleton',
+        values: [last.id, last.hash],
+      });
+      return;
+    }
     await tx.query({
       name: 'audit.insert-and-advance-head',
       text: `WITH inserted AS (
@@ -130,7 +212,7 @@ export class AuditRepository {
                  details jsonb, "prevHash" text, hash text)
              )
              UPDATE audit_chain_head SET last_id = $2, last_hash = $3 WHERE singleton`,
-      values: [jsonbRows(rows), ids[ids.length - 1], prevHash],
+      values: [jsonbRows(rows), last.id, last.hash],
     });
   }
 
@@ -237,7 +319,7 @@ export class AuditRepository {
         values: [checkpoint.throughId],
       });
       const rows = Number(last.rows);
-      await this.appendIn(tx, [canonicalParts(purgedEvent(checkpoint, rows))]);
+      await this.appendIn(tx, [prepareEvent(purgedEvent(checkpoint, rows))]);
       return rows;
     });
   }

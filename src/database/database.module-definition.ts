@@ -76,6 +76,11 @@ export interface DatabaseModuleOptions {
   migrationDirs?: string[];
   /** Table recording applied migrations. Default `pgmigrations`. */
   migrationsTable?: string;
+  /**
+   * The server takes `COPY … FROM STDIN`, as every PostgreSQL does; bulk writers (the audit trail) then load their
+   * rows that way. Default true. False for the embedded PGlite, whose wire protocol drops the connection on it.
+   */
+  copyFromStdin?: boolean;
 }
 
 export const { ConfigurableModuleClass: DatabaseConfigurableModule, MODULE_OPTIONS_TOKEN: DATABASE_MODULE_OPTIONS } =

@@ -10,8 +10,10 @@ import {
 } from 'cockatiel';
 import { RateLimiter } from 'limiter';
 import { join } from 'node:path';
+import { finished } from 'node:stream/promises';
 import { runner } from 'node-pg-migrate';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { AwsClientFactory } from '../aws/aws.client-factory';
 import { UnavailableError } from '../errors/domain-errors';
@@ -29,6 +31,15 @@ export interface Statement {
 
 export type Queryable = Pick<DatabaseService, 'query'>;
 
+/** A transaction's connection: statements, and COPY … FROM STDIN of data already in COPY's format. */
+export interface Transaction extends Queryable {
+  /**
+   * Runs `statement` (a `COPY … FROM STDIN`) with `data`, already in COPY's format, as its input; resolves with the
+   * rows copied. Only where the server takes it (DatabaseService.copyFromStdin).
+   */
+  copyFrom(statement: Omit<Statement, 'values'>, data: Buffer): Promise<number>;
+}
+
 /**
  * PostgreSQL through a bounded pg pool (and an optional reader pool): IAM auth tokens or a static password, TLS,
  * paced new connections, a circuit breaker that turns an outage into fast 503s, per-statement metrics and a
@@ -41,6 +52,8 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   readonly pool: Pool;
   /** The reader endpoint's pool, when one is configured. */
   readonly readerPool?: Pool;
+  /** Whether Transaction.copyFrom is available (DatabaseModuleOptions.copyFromStdin). */
+  readonly copyFromStdin: boolean;
   /** The shared password of new connections: an IAM token (DATABASE_IAM_AUTH) or a Secrets Manager secret. */
   readonly credential?: SharedCredential;
   private readonly breaker: CircuitBreakerPolicy;
@@ -51,6 +64,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
     @Inject(DATABASE_MODULE_OPTIONS) private readonly options: DatabaseModuleOptions,
     @Optional() @Inject(AwsClientFactory) aws?: AwsClientFactory,
   ) {
+    this.copyFromStdin = options.copyFromStdin ?? true;
     const writer = writerTarget(options);
     const reader = readerTarget(options, writer);
     this.credential = this.createIamTokens(writer, aws) ?? this.createSecretPassword(aws);
@@ -116,7 +130,7 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
   }
 
   /** Runs `work` in one transaction on one connection; rolls back on any error. */
-  async transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T> {
+  async transaction<T>(work: (tx: Transaction) => Promise<T>): Promise<T> {
     let held: HeldClient;
     try {
       held = await this.guarded(() => checkOut(this.pool));
@@ -125,11 +139,21 @@ export class DatabaseService implements OnModuleInit, OnApplicationShutdown {
       throw mapDatabaseError(error);
     }
     const { client } = held;
-    const tx: Queryable = {
+    const tx: Transaction = {
       query: async <Row extends QueryResultRow>(statement: Statement) => {
         try {
           return (await client.query<Row>({ name: statement.name, text: statement.text, values: statement.values }))
             .rows;
+        } catch (error) {
+          throw mapDatabaseError(error);
+        }
+      },
+      copyFrom: async (statement, data) => {
+        if (!this.copyFromStdin) throw new Error('this database does not take COPY FROM STDIN (copyFromStdin: false)');
+        try {
+          const copy = client.query(copyFrom(statement.text));
+          await finished(copy.end(data));
+          return copy.rowCount;
         } catch (error) {
           throw mapDatabaseError(error);
         }

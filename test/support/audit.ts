@@ -47,7 +47,14 @@ async function rig(url: string, max: number, options: AuditModuleOptions, cleanu
     {
       module: AuditRigModule,
       imports: [
-        DatabaseModule.forRoot({ isGlobal: true, connectionString: url, max, migrationDirs: [AUDIT_MIGRATIONS_DIR] }),
+        DatabaseModule.forRoot({
+          isGlobal: true,
+          connectionString: url,
+          max,
+          migrationDirs: [AUDIT_MIGRATIONS_DIR],
+          // The embedded PGlite (one connection) does not take COPY FROM STDIN.
+          copyFromStdin: max > 1,
+        }),
         AuditModule.forRoot({ retentionDays: 0, ...options }),
       ],
     },
