@@ -23,21 +23,24 @@ export interface CanonicalParts {
   middle: string;
   /** From after the previous hash to `}`. */
   tail: string;
-  /** The canonical form of `details` alone (inside head). */
+  /** `at` and `details` as the form writes them (inside head), for the COPY encoding of the same row. */
+  at: string;
   details: string;
 }
 
 export function canonicalParts(record: Omit<AuditRecord, 'id'>): CanonicalParts {
   const details = canonicalize(record.details);
   if (details === undefined) throw new TypeError('audit record details are not serializable');
+  const at = record.at.toISOString();
   return {
     head:
       `{"actorApp":${text(record.actorApp)},"actorObject":${text(record.actorObject)},` +
-      `"actorTenant":${text(record.actorTenant)},"at":"${record.at.toISOString()}","details":${details},"id":`,
+      `"actorTenant":${text(record.actorTenant)},"at":"${at}","details":${details},"id":`,
     middle: `,"ip":${text(record.ip)},"method":${text(record.method)},"outcome":${text(record.outcome)},"prevHash":`,
     tail:
       `,"route":${text(record.route)},"status":${JSON.stringify(record.status)},"traceId":${text(record.traceId)},` +
       `"type":${text(record.type)},"userAgent":${text(record.userAgent)}}`,
+    at,
     details,
   };
 }

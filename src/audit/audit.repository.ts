@@ -74,7 +74,7 @@ export interface PreparedEvent {
 
 export function prepareEvent(event: Omit<AuditRecord, 'id'>): PreparedEvent {
   const parts = canonicalParts(event);
-  return { parts, copyFields: copyFields(event, parts.details) };
+  return { parts, copyFields: copyFields(event, parts) };
 }
 
 /** The columns a batch is copied into: `id`, `prev_hash` and `hash` last, as they are known only under the lock. */
@@ -91,10 +91,10 @@ const COPY_SPECIAL = /[\\\t\n\r]/;
 const COPY_SPECIALS = /[\\\t\n\r]/g;
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 
-/** The same values as the canonical form: `details` is its canonical JSON, `at` its ISO text. */
-function copyFields(record: Omit<AuditRecord, 'id'>, details: string): string {
+/** The same values as the canonical form, whose text of `at` and `details` it reuses. */
+function copyFields(record: Omit<AuditRecord, 'id'>, { at, details }: CanonicalParts): string {
   return [
-    record.at.toISOString(),
+    at,
     copyText(record.type),
     copyText(record.actorTenant),
     copyText(record.actorObject),
