@@ -95,6 +95,41 @@ describe('DatabaseService against the real PostgreSQL', () => {
     expect(rows).toHaveLength(0);
   });
 
+  it('copies rows in COPY text format inside a transaction, and rolls them back with it', async () => {
+    const db = service();
+    await db.onModuleInit();
+    const copied = await db.transaction((tx) =>
+      tx.copyFrom({ name: 't.copy', text: 'COPY widgets (id, name) FROM STDIN' }, Buffer.from('10\tten\n11\te\\tl\n')),
+    );
+    expect(copied).toBe(2);
+    const rows = await db.query<{ id: number; name: string }>({
+      name: 't.copied',
+      text: 'SELECT id, name FROM widgets WHERE id IN (10, 11) ORDER BY id',
+    });
+    expect(rows).toEqual([
+      { id: 10, name: 'ten' },
+      { id: 11, name: 'e\tl' },
+    ]);
+    // A row the table refuses fails the COPY (mapped like any statement) and the transaction's other work with it.
+    await expect(
+      db.transaction(async (tx) => {
+        await tx.query({ name: 't.insert', text: 'INSERT INTO widgets VALUES (12, $1)', values: ['twelve'] });
+        await tx.copyFrom({ name: 't.copy', text: 'COPY widgets (id, name) FROM STDIN' }, Buffer.from('10\tagain\n'));
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await db.query({ name: 't.twelve', text: 'SELECT id FROM widgets WHERE id = 12' })).toHaveLength(0);
+    expect(await db.query({ name: 't.alive', text: 'SELECT 1 AS one' })).toEqual([{ one: 1 }]);
+  });
+
+  it('refuses copyFrom where the server is declared not to take COPY FROM STDIN', async () => {
+    const db = service({ copyFromStdin: false });
+    await db.onModuleInit();
+    expect(db.copyFromStdin).toBe(false);
+    await expect(
+      db.transaction((tx) => tx.copyFrom({ name: 't.copy', text: 'COPY widgets FROM STDIN' }, Buffer.from(''))),
+    ).rejects.toThrow(/does not take COPY FROM STDIN/);
+  });
+
   /** Terminates the backend running the statement marked `marker` once it is under way (a failover mid-query). */
   /**
    * Kills the backend running the statement marked `marker` once it sleeps in pg_sleep: by then the statement has
