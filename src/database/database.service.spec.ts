@@ -203,6 +203,19 @@ describe('DatabaseService against the real PostgreSQL', () => {
     expect(written).toHaveLength(0);
   });
 
+  it('fails a COPY whose connection the server dropped with a 503, writes nothing, and keeps serving', async () => {
+    const db = service({ max: 2 });
+    await db.onModuleInit();
+    const transaction = db.transaction(async (tx) => {
+      const [own] = await tx.query<{ pid: number }>({ name: 't.pid', text: 'SELECT pg_backend_pid() AS pid' });
+      await admin.query('SELECT pg_terminate_backend($1)', [own!.pid]);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      return tx.copyFrom({ name: 't.copy', text: 'COPY widgets (id, name) FROM STDIN' }, Buffer.from('901\tlost\n'));
+    });
+    await expect(transaction).rejects.toBeInstanceOf(UnavailableError);
+    expect(await db.query({ name: 't.lost', text: 'SELECT id FROM widgets WHERE id = 901' })).toHaveLength(0);
+  });
+
   it('sends reads to the reader endpoint and writes to the writer', async () => {
     const reader = await freshDatabase();
     try {
