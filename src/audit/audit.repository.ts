@@ -173,9 +173,9 @@ export class AuditRepository {
 
   /**
    * The chain head row is locked FOR UPDATE, so instances append one after another and never fork the chain;
-   * ids are reserved under the same lock, so id order is chain order. Then the rows go in by COPY (a third of the
-   * database's work per row that parsing them from one jsonb parameter took) and the head advances; without COPY, one
-   * statement does both. The head's guard runs at commit, when the rows are visible to it.
+   * ids are reserved under the same lock, so id order is chain order. Then the rows go in by COPY (a bit over half
+   * the database's work per row that parsing them from one jsonb parameter took) and the head advances; without COPY,
+   * one statement does both. The head's guard runs at commit, when the rows are visible to it.
    */
   async appendIn(tx: Transaction, events: PreparedEvent[]): Promise<void> {
     const { head, ids } = await this.lockHeadReservingIds(tx, events.length);
