@@ -3,8 +3,7 @@ import { APP_GUARD } from '@nestjs/core';
 import { AuditApiModule } from './audit/audit.api.module';
 import { AUDIT_MIGRATIONS_DIR, AuditModule } from './audit/audit.module';
 import { AuthModule } from './auth/auth.module';
-import { extractBearerToken } from './auth/entra.strategy';
-import { TokenAuthenticator } from './auth/token.authenticator';
+import { EntraStrategy } from './auth/entra.strategy';
 import { AwsModule } from './aws/aws.module';
 import { CacheModule } from './cache/cache.module';
 import { rateLimitModule } from './cache/cache.throttler';
@@ -28,11 +27,11 @@ function rateLimitProviders(): Provider[] {
     { provide: APP_GUARD, useClass: CallerThrottlerGuard },
     {
       provide: THROTTLE_CALLER,
-      inject: [TokenAuthenticator],
+      inject: [EntraStrategy],
       useFactory:
-        (tokens: TokenAuthenticator): CallerResolver =>
-        async (request) =>
-          tokens.authenticate(extractBearerToken(request.headers.authorization)),
+        (strategy: EntraStrategy): CallerResolver =>
+        (request) =>
+          strategy.validate(request),
     },
   ];
 }
