@@ -7,11 +7,8 @@
 // puts back V8's default that npm start turns off). Reports req/s, the service's CPU time per request, p99 and RSS
 // per setting, and throughput as a ratio of the first. Not a timed test.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { memoryCgroup, memoryCgroupsUnsupported, type MemoryCgroup } from './support/cgroup.mts';
-import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
+import { benchDependencies } from './support/fixtures.mts';
 import {
   alternate,
   load,
@@ -50,9 +47,7 @@ for (const setting of requested.filter((setting) => !settings.includes(setting))
   console.log(`skipped ${labelOf(setting)}: ${cgroupsUnsupported}`);
 }
 
-const database = await benchDatabase();
-const sink = await otlpSink();
-const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
+const dependencies = await benchDependencies();
 
 const services: Service[] = [];
 const cgroups: MemoryCgroup[] = [];
@@ -63,20 +58,17 @@ try {
     services.push(
       await startService(
         {
-          LOCAL_DATA_DIR: dataDir,
-          DATABASE_URL: database.url,
-          REDIS_URL: 'redis://127.0.0.1:6379',
+          ...dependencies.env,
           REDIS_KEY_PREFIX: `bench-memory-${randomUUID()}:`,
           LOG_LEVEL: 'info',
           METRICS_EXPORTER: 'emf',
-          OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
         },
         setting.nodeFlags.split(' ').filter(Boolean),
         cgroup?.procsFile,
       ),
     );
   }
-  const { headers, path } = await readableDocument((services[0] as Service).url, dataDir);
+  const { headers, path } = await dependencies.readableDocument((services[0] as Service).url);
   for (const service of services) await load(`${service.url}${path}`, { headers, seconds: 3 });
 
   const rss = settings.map(() => [] as number[]);
@@ -127,6 +119,5 @@ try {
 } finally {
   await Promise.all(services.map((service) => service.stop()));
   await Promise.allSettled(cgroups.map((cgroup) => cgroup.remove()));
-  sink.close();
-  await database.drop();
+  await dependencies.stop();
 }

@@ -3,10 +3,7 @@
 // all on but one feature, so each one's share of the cost shows. Each also reports the service's CPU time per
 // request (Linux /proc), steadier than req/s on a shared machine.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
+import { benchDependencies } from './support/fixtures.mts';
 import {
   alternate,
   load,
@@ -21,19 +18,11 @@ import {
 const rounds = Number(process.argv[2] ?? 3);
 const seconds = Number(process.argv[3] ?? 5);
 
-const database = await benchDatabase();
-const sink = await otlpSink();
-const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
-const common = {
-  LOCAL_DATA_DIR: dataDir,
-  DATABASE_URL: database.url,
-  REDIS_URL: 'redis://127.0.0.1:6379',
-};
+const dependencies = await benchDependencies();
 const allOnEnv = {
   LOG_LEVEL: 'info',
   METRICS_EXPORTER: 'emf',
   METRICS_EXPORT_INTERVAL_MS: '5000',
-  OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
 };
 // All on, all off, and all on but one: each feature's own share. Tracing "off" alone keeps the instrumentations
 // and drops the span export (OTEL_TRACES_EXPORTER=none); all off disables the SDK (OTEL_SDK_DISABLED).
@@ -47,12 +36,16 @@ const configurations = {
 type Configuration = keyof typeof configurations;
 const services = {} as Record<Configuration, Service>;
 for (const [name, env] of Object.entries(configurations) as Array<[Configuration, Record<string, string>]>) {
-  services[name] = await startService({ ...common, ...env, REDIS_KEY_PREFIX: `bench-${name}-${randomUUID()}:` });
+  services[name] = await startService({
+    ...dependencies.env,
+    ...env,
+    REDIS_KEY_PREFIX: `bench-${name}-${randomUUID()}:`,
+  });
 }
 const { allOn: on } = services;
 
 try {
-  const { headers, path } = await readableDocument(on.url, dataDir);
+  const { headers, path } = await dependencies.readableDocument(on.url);
   // Warm each: JIT, connection pools, caches.
   for (const service of Object.values(services)) await load(`${service.url}${path}`, { headers, seconds: 2 });
 
@@ -120,6 +113,5 @@ try {
   );
 } finally {
   await Promise.all(Object.values(services).map((service) => service.stop()));
-  sink.close();
-  await database.drop();
+  await dependencies.stop();
 }

@@ -1,45 +1,38 @@
 // npm run bench:profile — CPU profile of the service under the `npm run bench` load (authenticated cached read),
 // summarised by package: where a request's time goes. Writes the raw .cpuprofile under bench/results/profiles/.
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { benchDatabase, otlpSink, readableDocument } from './support/fixtures.mts';
+import { benchDependencies } from './support/fixtures.mts';
 import { load, residentMegabytes, ROOT, startService } from './support/harness.mts';
 
 const seconds = Number(process.argv[2] ?? 8);
 const extraEnv = Object.fromEntries(process.argv.slice(3).map((pair) => pair.split('=') as [string, string]));
-const database = await benchDatabase();
 // Spans go to a collector stand-in, as in the other benchmarks (not to a refused default endpoint).
-const sink = await otlpSink();
-const dataDir = await mkdtemp(join(tmpdir(), 'navius-profile-'));
+const dependencies = await benchDependencies();
 const profiles = join(ROOT, 'bench', 'results', 'profiles');
 await mkdir(profiles, { recursive: true });
 const before = new Set(await readdir(profiles));
 
 const service = await startService(
   {
-    LOCAL_DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL: 'redis://127.0.0.1:6379',
+    ...dependencies.env,
     REDIS_KEY_PREFIX: `profile-${randomUUID()}:`,
     LOG_LEVEL: 'info',
     METRICS_EXPORTER: 'emf',
-    OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     ...extraEnv,
   },
   ['--cpu-prof', `--cpu-prof-dir=${profiles}`],
 );
 try {
-  const { headers, path } = await readableDocument(service.url, dataDir);
+  const { headers, path } = await dependencies.readableDocument(service.url);
   const result = await load(`${service.url}${path}`, { headers, seconds });
   console.log(
     `${Math.round(result.requestsPerSecond)} req/s, p99 ${result.p99Ms} ms, RSS ${await residentMegabytes(service.child.pid as number)} MB`,
   );
 } finally {
   await service.stop();
-  sink.close();
-  await database.drop();
+  await dependencies.stop();
 }
 
 interface ProfileNode {

@@ -6,12 +6,10 @@
 // Every dependency runs outside the service, as in production: PostgreSQL, Redis, an S3-compatible endpoint and
 // the OIDC issuer (the last two served by this script). Start-up is the median of several cold starts.
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { barChartSvg } from './support/chart.mts';
-import { benchDatabase, otlpSink } from './support/fixtures.mts';
+import { benchDependencies } from './support/fixtures.mts';
 import {
   alternate,
   load,
@@ -26,41 +24,17 @@ import {
   type LoadResult,
 } from './support/harness.mts';
 
-const require = createRequire(import.meta.url);
-const { LocalIssuer, signLocalToken } = require(
-  join(ROOT, 'dist/local/local-issuer.js'),
-) as typeof import('../src/local/local-issuer.ts');
-const { LocalS3 } = require(join(ROOT, 'dist/local/local-s3.js')) as typeof import('../src/local/local-s3.ts');
-
-const TENANT = '3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f';
-const CLIENT = '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d';
-const BUCKET = 'navius-bench';
 const STARTS = 5;
 
 const rounds = Number(process.argv[2] ?? 3);
 const nodeFlags = process.env.BENCH_NODE_FLAGS ?? '';
 const seconds = Number(process.argv[3] ?? 10);
 
-const database = await benchDatabase();
-const sink = await otlpSink();
-const dataDir = await mkdtemp(join(tmpdir(), 'navius-bench-'));
-const s3 = await LocalS3.start({ dataDir, bucket: BUCKET });
-const issuer = await LocalIssuer.start({ dataDir });
-
+const dependencies = await benchDependencies();
 const serviceEnv = {
-  LOCAL_DATA_DIR: dataDir,
-  DATABASE_URL: database.url,
-  REDIS_URL: 'redis://127.0.0.1:6379',
+  ...dependencies.env,
   REDIS_KEY_PREFIX: `bench-${randomUUID()}:`,
-  S3_ENDPOINT: s3.endpoint,
-  S3_BUCKET: BUCKET,
-  AWS_ACCESS_KEY_ID: 'S3RVER',
-  AWS_SECRET_ACCESS_KEY: 'S3RVER',
-  ENTRA_AUTHORITY_HOST: issuer.authorityHost,
-  ENTRA_TENANT_ID: TENANT,
-  ENTRA_CLIENT_ID: CLIENT,
   LOG_LEVEL: 'info',
-  OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
   METRICS_EXPORTER: 'emf',
 };
 // Cold starts to ready (the first one also migrates the fresh database); the last one serves the load.
@@ -78,20 +52,7 @@ let nest: Awaited<ReturnType<typeof startBareNest>> | undefined;
 
 try {
   // A fresh RS256 token in the Entra v2 access-token shape, minted for this run.
-  const token = await signLocalToken({
-    dataDir,
-    clientId: CLIENT,
-    tenantId: TENANT,
-    roles: ['Documents.Read', 'Documents.Write'],
-  });
-  const headers = { authorization: `Bearer ${token}` };
-  const created = await fetch(`${service.url}/v1/documents`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench.pdf', contentType: 'application/pdf', size: 1024 }),
-  });
-  const { document } = (await created.json()) as { document: { id: string } };
-  const path = `/v1/documents/${document.id}`;
+  const { headers, path } = await dependencies.readableDocument(service.url);
   const served = await (await fetch(`${service.url}${path}`, { headers })).json();
   bare = await startBareFastify(served);
   nest = await startBareNest(served);
@@ -120,7 +81,7 @@ try {
   // The client does not count the reads still in flight when a run ends, which the service answers and audits too.
   await service.stop();
   const answered = 1 + warmUp.requests + navius.requests;
-  const audited = await database.auditedRequests('GET', '/v1/documents/:id');
+  const audited = await dependencies.database.auditedRequests('GET', '/v1/documents/:id');
   const auditEventsMissing = Math.max(0, answered - audited);
   const report = {
     benchmark: 'service',
@@ -183,7 +144,5 @@ try {
   );
 } finally {
   await Promise.all([service.stop(), bare?.stop(), nest?.stop()]);
-  await Promise.allSettled([s3.stop(), issuer.stop()]);
-  sink.close();
-  await database.drop();
+  await dependencies.stop();
 }

@@ -1,20 +1,25 @@
-// What the load benchmarks share: a throwaway database, a stand-in OTLP collector, and one document to read.
+// What the load benchmarks share: every dependency of the service outside it, as in production (a throwaway
+// database on the machine's PostgreSQL, its Redis, an S3-compatible endpoint, the OIDC issuer and a stand-in OTLP
+// collector), and one document to read with a fresh token.
 import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { ROOT } from './harness.mts';
 
 const require = createRequire(import.meta.url);
-const { signLocalToken } = require(
+const { LocalIssuer, signLocalToken } = require(
   join(ROOT, 'dist/local/local-issuer.js'),
 ) as typeof import('../../src/local/local-issuer.ts');
-const { LOCAL_CLIENT_ID } = require(
-  join(ROOT, 'dist/config/app-config.js'),
-) as typeof import('../../src/config/app-config.ts');
+const { LocalS3 } = require(join(ROOT, 'dist/local/local-s3.js')) as typeof import('../../src/local/local-s3.ts');
 
+const TENANT = '3f2b8c1d-6e4a-4b7c-9d0e-1a2b3c4d5e6f';
+const CLIENT = '8a7b6c5d-4e3f-4a1b-9c8d-7e6f5a4b3c2d';
+const BUCKET = 'navius-bench';
 const ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 
 export interface BenchDatabase {
@@ -25,7 +30,7 @@ export interface BenchDatabase {
 }
 
 /** A fresh database on the machine's PostgreSQL for one run; `drop()` removes it, connections and all. */
-export async function benchDatabase(): Promise<BenchDatabase> {
+async function benchDatabase(): Promise<BenchDatabase> {
   const name = `navius_bench_${randomUUID().replaceAll('-', '')}`;
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
@@ -53,13 +58,13 @@ export async function benchDatabase(): Promise<BenchDatabase> {
   };
 }
 
-export interface OtlpSink {
+interface OtlpSink {
   endpoint: string;
   close(): void;
 }
 
 /** The collector stand-in: accepts OTLP and discards it, as the ADOT sidecar takes it off the process. */
-export async function otlpSink(): Promise<OtlpSink> {
+async function otlpSink(): Promise<OtlpSink> {
   const server = createServer((request, response) => {
     request.resume();
     request.on('end', () => response.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
@@ -71,25 +76,62 @@ export async function otlpSink(): Promise<OtlpSink> {
   };
 }
 
+export interface BenchDependencies {
+  database: BenchDatabase;
+  /** The service's environment naming them; a benchmark adds its own switches (log level, exporters, key prefix). */
+  env: Record<string, string>;
+  /** A fresh RS256 token in the Entra v2 access-token shape and one document created with it through `serviceUrl`. */
+  readableDocument(serviceUrl: string): Promise<{ headers: Record<string, string>; path: string }>;
+  stop(): Promise<void>;
+}
+
 /**
- * A dev token of the local issuer under `dataDir` (read and write roles) and one document created through the
- * service at `serviceUrl`: the authenticated read the load benchmarks send.
+ * Starts every dependency of the service outside it: the embedded stand-ins of the local profile would otherwise
+ * run inside the measured process (s3rver alone is ~280 modules and ~9 MB of heap), which production never does.
  */
-export async function readableDocument(
-  serviceUrl: string,
-  dataDir: string,
-): Promise<{ headers: Record<string, string>; path: string }> {
-  const token = await signLocalToken({
-    dataDir,
-    clientId: LOCAL_CLIENT_ID,
-    roles: ['Documents.Read', 'Documents.Write'],
-  });
-  const headers = { authorization: `Bearer ${token}` };
-  const created = await fetch(`${serviceUrl}/v1/documents`, {
-    method: 'POST',
-    headers: { ...headers, 'content-type': 'application/json' },
-    body: JSON.stringify({ name: 'bench.txt', contentType: 'text/plain', size: 5 }),
-  });
-  const { document } = (await created.json()) as { document: { id: string } };
-  return { headers, path: `/v1/documents/${document.id}` };
+export async function benchDependencies(): Promise<BenchDependencies> {
+  const [database, sink, dataDir] = await Promise.all([
+    benchDatabase(),
+    otlpSink(),
+    mkdtemp(join(tmpdir(), 'navius-bench-')),
+  ]);
+  const [s3, issuer] = await Promise.all([LocalS3.start({ dataDir, bucket: BUCKET }), LocalIssuer.start({ dataDir })]);
+  return {
+    database,
+    env: {
+      LOCAL_DATA_DIR: dataDir,
+      DATABASE_URL: database.url,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      S3_ENDPOINT: s3.endpoint,
+      S3_BUCKET: BUCKET,
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
+      ENTRA_AUTHORITY_HOST: issuer.authorityHost,
+      ENTRA_TENANT_ID: TENANT,
+      ENTRA_CLIENT_ID: CLIENT,
+      OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+    },
+    readableDocument: async (serviceUrl) => {
+      const token = await signLocalToken({
+        dataDir,
+        clientId: CLIENT,
+        tenantId: TENANT,
+        roles: ['Documents.Read', 'Documents.Write'],
+      });
+      const headers = { authorization: `Bearer ${token}` };
+      const created = await fetch(`${serviceUrl}/v1/documents`, {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'bench.pdf', contentType: 'application/pdf', size: 1024 }),
+      });
+      const { document } = (await created.json()) as { document: { id: string } };
+      return { headers, path: `/v1/documents/${document.id}` };
+    },
+    stop: async () => {
+      await Promise.allSettled([s3.stop(), issuer.stop()]);
+      sink.close();
+      await database.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
