@@ -1,5 +1,5 @@
-import { format } from '@cdktf/hcl-tools';
-import { parse } from '@cdktf/hcl2json';
+import { format } from '@cdktn/hcl-tools';
+import { parse } from '@cdktn/hcl2json';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

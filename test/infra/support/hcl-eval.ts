@@ -1,7 +1,7 @@
 import { Expr, isExpr, isObj, type Obj, type Value } from './hcl-values';
 
 /**
- * A small static evaluator for the HCL JSON that @cdktf/hcl2json produces: it substitutes variables, locals,
+ * A small static evaluator for the HCL JSON that @cdktn/hcl2json produces: it substitutes variables, locals,
  * each/count and dynamic-block iterators, and the few functions and conditionals the modules use for counts and
  * type conversions. Anything else (resource attributes, data sources, other functions) stays an Expr.
  */
