@@ -121,6 +121,18 @@ describe.each(modes)('documents API against $name', (mode) => {
     expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
   });
 
+  it('takes a query parameter given empty as not given, and refuses one given twice by name', async () => {
+    const blank = await call(`${app.url}/v1/documents?limit=&cursor=`, { token: reader });
+    expect(blank.status).toBe(200);
+    const first = await call(`${app.url}/v1/documents`, { token: reader });
+    expect(blank.body).toEqual(first.body);
+
+    const twice = await call(`${app.url}/v1/documents?limit=2&limit=3`, { token: reader });
+    expect(twice.status).toBe(400);
+    expect(twice.headers.get('content-type')).toContain('application/problem+json');
+    expect(twice.body.errors).toEqual([{ field: 'limit', message: 'must be given once' }]);
+  });
+
   it('refuses completion until the content is there, and when it differs (the object is removed)', async () => {
     const created = await createDocument('mismatch.pdf');
     const id = (created.body.document as { id: string }).id;
