@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { standInsEnv } from '../../test/support/stand-ins.mts';
 import { ROOT } from './harness.mts';
 
 const require = createRequire(import.meta.url);
@@ -102,13 +103,7 @@ export async function benchDependencies(): Promise<BenchDependencies> {
       LOCAL_DATA_DIR: dataDir,
       DATABASE_URL: database.url,
       REDIS_URL: 'redis://127.0.0.1:6379',
-      S3_ENDPOINT: s3.endpoint,
-      S3_BUCKET: BUCKET,
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      ENTRA_AUTHORITY_HOST: issuer.authorityHost,
-      ENTRA_TENANT_ID: TENANT,
-      ENTRA_CLIENT_ID: CLIENT,
+      ...standInsEnv(s3, BUCKET, issuer, { tenantId: TENANT, clientId: CLIENT }),
       OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     },
     readableDocument: async (serviceUrl) => {

@@ -4,6 +4,7 @@ import { LocalS3 } from '../../src/local/local-s3';
 import { tempDir } from '../support/app';
 import { startProcess, type ServiceProcess } from '../support/process';
 import { startPostgres, startRedis, type PostgresServer, type RedisServer } from '../support/services';
+import { standInsEnv } from '../support/stand-ins.mts';
 
 export const TENANT = '7b0c1f3e-5a2d-4c8b-9e6f-1a2b3c4d5e6f';
 export const CLIENT = '5f6e7d8c-9b0a-4c1d-8e2f-3a4b5c6d7e8f';
@@ -37,13 +38,7 @@ export async function startEstate(env: Record<string, string> = {}): Promise<Est
     DATABASE_URL: postgres.url(),
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: `resilience-${randomUUID()}:`,
-    S3_ENDPOINT: s3.endpoint,
-    S3_BUCKET: BUCKET,
-    AWS_ACCESS_KEY_ID: 'S3RVER',
-    AWS_SECRET_ACCESS_KEY: 'S3RVER',
-    ENTRA_AUTHORITY_HOST: issuer.authorityHost,
-    ENTRA_TENANT_ID: TENANT,
-    ENTRA_CLIENT_ID: CLIENT,
+    ...standInsEnv(s3, BUCKET, issuer, { tenantId: TENANT, clientId: CLIENT }),
     LOG_LEVEL: 'warn',
     ...env,
   });
