@@ -13,6 +13,18 @@ import { SessionRevocations } from './session-revocations';
 import { SessionsController } from './sessions.controller';
 import { TokenAuthenticator } from './token.authenticator';
 
+/** What the module offers to the rest of the application (and to another team importing it alone). */
+const EXPORTED = [
+  EntraTokenVerifier,
+  TokenAuthenticator,
+  SessionRevocations,
+  AuthEventRecorder,
+  EntraStrategy,
+  EntraAuthGuard,
+  PermissionsGuard,
+  AuthHealthIndicator,
+];
+
 /**
  * Entra ID bearer-token authentication: `AuthModule.forRoot({...})` or `forRootAsync({ useFactory })`.
  * Uses CacheModule's CacheBus when it is available (revocations across instances), and the SECURITY_EVENT_SINK
@@ -21,26 +33,7 @@ import { TokenAuthenticator } from './token.authenticator';
 @Module({
   imports: [PassportModule],
   controllers: [MeController, SessionsController],
-  providers: [
-    EntraTokenVerifier,
-    TokenAuthenticator,
-    SessionRevocations,
-    AuthEventRecorder,
-    EntraStrategy,
-    EntraAuthGuard,
-    PermissionsGuard,
-    AuthHealthIndicator,
-    HealthIndicatorService,
-  ],
-  exports: [
-    EntraTokenVerifier,
-    TokenAuthenticator,
-    SessionRevocations,
-    AuthEventRecorder,
-    EntraStrategy,
-    EntraAuthGuard,
-    PermissionsGuard,
-    AuthHealthIndicator,
-  ],
+  providers: [...EXPORTED, HealthIndicatorService],
+  exports: EXPORTED,
 })
 export class AuthModule extends ConfigurableModuleClass {}
