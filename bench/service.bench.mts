@@ -112,7 +112,7 @@ try {
     },
     runs,
   };
-  const file = await saveResults(nodeFlags ? 'service-node-flags' : 'service', report);
+  const file = await saveResults(nodeFlags ? 'service-node-flags' : undefined, report);
   if (!nodeFlags)
     await writeFile(
       join(ROOT, 'bench', 'results', 'service.svg'),

@@ -215,11 +215,12 @@ export function summary(results: LoadResult[]): LoadResult {
   };
 }
 
-/** Writes bench/results/<date>-<name>.json and returns its path. */
-export async function saveResults(name: string, data: unknown): Promise<string> {
+/** Writes bench/results/<date>-<name>.json (`npm run bench`, the main one: <date>.json) and returns its path. */
+export async function saveResults(name: string | undefined, data: unknown): Promise<string> {
   const directory = join(ROOT, 'bench', 'results');
   await mkdir(directory, { recursive: true });
-  const file = join(directory, `${new Date().toISOString().slice(0, 10)}-${name}.json`);
+  const date = new Date().toISOString().slice(0, 10);
+  const file = join(directory, name ? `${date}-${name}.json` : `${date}.json`);
   await writeFile(file, `${JSON.stringify(data, null, 2)}\n`);
   return file;
 }
