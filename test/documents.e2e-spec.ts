@@ -121,6 +121,18 @@ describe.each(modes)('documents API against $name', (mode) => {
     expect(seen.filter((id) => ids.includes(id))).toEqual([...ids].reverse());
   });
 
+  it('lets no cache keep an answer, and sends the security headers with answers and problems alike', async () => {
+    const created = await createDocument('headers.pdf');
+    const problem = await call(`${app.url}/v1/documents/not-a-uuid`, { token: reader });
+    for (const response of [created, problem]) {
+      expect(response.headers.get('cache-control')).toBe('no-store');
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(response.headers.get('content-security-policy')).toContain("frame-ancestors 'none'");
+    }
+  });
+
   it('takes a query parameter given empty as not given, and refuses one given twice by name', async () => {
     const blank = await call(`${app.url}/v1/documents?limit=&cursor=`, { token: reader });
     expect(blank.status).toBe(200);
