@@ -148,9 +148,10 @@ describe('tracing to X-Ray through OTLP, EMF metrics and trace ids in the logs',
       .map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(documents.length).toBeGreaterThan(0);
     for (const document of documents) expect(emfProblems(document)).toEqual([]);
-    const http = documents.find((d) => d.route === '/v1/documents/:id' && d.status_class === '2xx');
-    expect(http?.['http.server.requests']).toBe(3);
-    expect(Array.isArray(http?.['http.server.duration'])).toBe(true);
+    // Counters go out as deltas, one document per interval: on a slow machine the three reads can span two.
+    const http = documents.filter((d) => d.route === '/v1/documents/:id' && d.status_class === '2xx');
+    expect(http.reduce((sum, d) => sum + Number(d['http.server.requests'] ?? 0), 0)).toBe(3);
+    expect(http.every((d) => Array.isArray(d['http.server.duration']))).toBe(true);
     expect(documents.some((d) => d['db.query.duration'] !== undefined)).toBe(true);
   });
 });
