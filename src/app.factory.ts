@@ -66,7 +66,8 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
 /**
  * helmet's defaults (HSTS, nosniff, frame and referrer policies, a CSP that Swagger UI works under) on every answer,
  * framing refused outright. No legacy headers for browsers long gone: fewer bytes on every answer of an API. The
- * local profile serves plain http on loopback, where upgrading Swagger UI's requests to https would break it.
+ * local profile serves plain http on loopback: no HSTS there, and no upgrading Swagger UI's requests to https,
+ * which would break it.
  */
 export function securityHeaders(profile: AppConfig['profile']): HelmetOptions {
   return {
@@ -74,6 +75,8 @@ export function securityHeaders(profile: AppConfig['profile']): HelmetOptions {
       directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: profile === 'aws' ? [] : null },
     },
     frameguard: { action: 'deny' },
+    // RFC 6797: never over plain http, which is what the local profile serves (in aws the ALB terminates TLS).
+    strictTransportSecurity: profile === 'aws',
     xDnsPrefetchControl: false,
     xDownloadOptions: false,
     xPermittedCrossDomainPolicies: false,
