@@ -2,7 +2,8 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import helmet, { type HelmetOptions } from 'helmet';
+import type { onRequestHookHandler } from 'fastify';
+import helmet from 'helmet';
 import { AppModule } from './app.module';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
@@ -35,9 +36,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     app.useGlobalFilters(new ProblemFilter());
     if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
-    // Built once: @fastify/helmet builds helmet's middleware anew on every request.
-    const secure = helmet(securityHeaders(config.profile));
-    fastify.addHook('onRequest', (request, reply, done) => secure(request.raw, reply.raw, () => done()));
+    fastify.addHook('onRequest', securityHeaders(config.profile));
     const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', (request, reply, payload, done) => {
       reply.header('x-request-id', request.id);
@@ -64,13 +63,14 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
 }
 
 /**
- * helmet's defaults (HSTS, nosniff, frame and referrer policies, a CSP that Swagger UI works under) on every answer,
- * framing refused outright. No legacy headers for browsers long gone: fewer bytes on every answer of an API. The
- * local profile serves plain http on loopback: no HSTS there, and no upgrading Swagger UI's requests to https,
- * which would break it.
+ * The hook that sets the security headers: helmet's defaults (nosniff, frame and referrer policies, a CSP that
+ * Swagger UI works under) on every answer, framing refused outright. No legacy headers for browsers long gone: fewer
+ * bytes on every answer of an API. The local profile serves plain http on loopback: no HSTS there, and no upgrading
+ * Swagger UI's requests to https, which would break it.
  */
-export function securityHeaders(profile: AppConfig['profile']): HelmetOptions {
-  return {
+export function securityHeaders(profile: AppConfig['profile']): onRequestHookHandler {
+  // Built once: @fastify/helmet builds helmet's middleware anew on every request.
+  const secure = helmet({
     contentSecurityPolicy: {
       directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: profile === 'aws' ? [] : null },
     },
@@ -81,7 +81,8 @@ export function securityHeaders(profile: AppConfig['profile']): HelmetOptions {
     xDownloadOptions: false,
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
-  };
+  });
+  return (request, reply, done) => secure(request.raw, reply.raw, () => done());
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {
