@@ -5,6 +5,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import type { onRequestHookHandler } from 'fastify';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
+import { routeMethods } from './common/method-not-allowed';
 import type { AppConfig } from './config/app-config';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
@@ -33,9 +34,9 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       bufferLogs: true,
     });
     useNestLogger(app, logger);
-    app.useGlobalFilters(new ProblemFilter());
-    if (local) new NestLogger('LocalRuntime').log(local.describe());
     const fastify = app.getHttpAdapter().getInstance();
+    app.useGlobalFilters(new ProblemFilter(routeMethods(fastify)));
+    if (local) new NestLogger('LocalRuntime').log(local.describe());
     fastify.addHook('onRequest', securityHeaders(config.profile));
     const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', (request, reply, payload, done) => {

@@ -133,6 +133,19 @@ describe.each(modes)('documents API against $name', (mode) => {
     }
   });
 
+  it('answers a known path asked with a method it lacks 405 with Allow, an unknown path 404', async () => {
+    const path = '/v1/documents/00000000-0000-4000-8000-000000000001';
+    const patch = await call(`${app.url}${path}`, { method: 'PATCH', token: writer, json: { name: 'x' } });
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get('allow')).toBe('GET, HEAD, DELETE');
+    expect(patch.headers.get('content-type')).toContain('application/problem+json');
+    expect(patch.body).toMatchObject({ status: 405, title: 'Method not allowed', instance: path });
+    const put = await call(`${app.url}/v1/documents?limit=1`, { method: 'PUT', token: writer, json: {} });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    expect((await call(`${app.url}/v1/nothing-here`, { method: 'PATCH', token: writer })).status).toBe(404);
+  });
+
   it('takes a query parameter given empty as not given, and refuses one given twice by name', async () => {
     const blank = await call(`${app.url}/v1/documents?limit=&cursor=`, { token: reader });
     expect(blank.status).toBe(200);

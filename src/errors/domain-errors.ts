@@ -66,6 +66,21 @@ export class NotFoundError extends DomainError {
   readonly title = 'Not found';
 }
 
+/** The path names a resource, but not for this method: RFC 9110 says which methods it has (`Allow`). */
+export class MethodNotAllowedError extends DomainError {
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  constructor(
+    method: string,
+    readonly allowed: string[],
+  ) {
+    super(`${method} is not allowed here; allowed: ${allowed.join(', ')}`);
+  }
+  override headers(): Record<string, string> {
+    return { allow: this.allowed.join(', ') };
+  }
+}
+
 export class ConflictError extends DomainError {
   readonly status = 409;
   readonly title = 'Conflict';

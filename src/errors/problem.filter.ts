@@ -1,7 +1,7 @@
-import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
+import { ArgumentsHost, Catch, HttpException, Logger, NotFoundException, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
-import { DomainError } from './domain-errors';
+import { DomainError, MethodNotAllowedError } from './domain-errors';
 
 /** RFC 9457 problem details. */
 export interface Problem {
@@ -30,14 +30,26 @@ function slug(title: string): string {
   return title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
-/** The one exception filter: every error leaves as application/problem+json. */
+/**
+ * The one exception filter: every error leaves as application/problem+json. Given `allowedMethods` (the methods a
+ * path has routes for), a path the service knows, asked with another method, is a 405 with `Allow`, not a 404.
+ */
 @Catch()
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger('ProblemFilter');
 
+  constructor(private readonly allowedMethods?: (path: string) => string[]) {}
+
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    sendProblem(error, http.getRequest<FastifyRequest>(), http.getResponse<FastifyReply>(), this.logger);
+    const request = http.getRequest<FastifyRequest>();
+    sendProblem(this.unrouted(error, request), request, http.getResponse<FastifyReply>(), this.logger);
+  }
+
+  private unrouted(error: unknown, request: FastifyRequest): unknown {
+    if (!this.allowedMethods || !(error instanceof NotFoundException) || !request.is404) return error;
+    const allowed = this.allowedMethods(request.url.split('?')[0] ?? request.url);
+    return allowed.length > 0 ? new MethodNotAllowedError(request.method, allowed) : error;
   }
 }
 
