@@ -63,27 +63,40 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
 }
 
+/** Where Swagger UI's page and assets are served: the only HTML the service has. */
+const DOCS_PATH = '/docs';
+
 /**
- * The hook that sets the security headers: helmet's defaults (nosniff, frame and referrer policies, a CSP that
- * Swagger UI works under) on every answer, framing refused outright. No legacy headers for browsers long gone: fewer
- * bytes on every answer of an API. The local profile serves plain http on loopback: no HSTS there, and no upgrading
- * Swagger UI's requests to https, which would break it.
+ * The hook that sets the security headers, from helmet, built once (@fastify/helmet builds its middleware anew on
+ * every request). Every answer: `nosniff`, framing refused (X-Frame-Options and CSP `frame-ancestors`), no
+ * referrer, same-origin resource policy, and HSTS in the aws profile only: the local profile serves plain http,
+ * where RFC 6797 forbids it. API answers get OWASP's set for REST APIs, a CSP of `default-src 'none'`; Swagger UI's
+ * pages get helmet's default CSP, which it runs under (upgrading its requests to https in aws only, for the same
+ * reason). No legacy headers for browsers long gone: fewer bytes on every answer.
  */
 export function securityHeaders(profile: AppConfig['profile']): onRequestHookHandler {
-  // Built once: @fastify/helmet builds helmet's middleware anew on every request.
-  const secure = helmet({
-    contentSecurityPolicy: {
-      directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: profile === 'aws' ? [] : null },
-    },
+  const common = {
     frameguard: { action: 'deny' },
-    // RFC 6797: never over plain http, which is what the local profile serves (in aws the ALB terminates TLS).
     strictTransportSecurity: profile === 'aws',
     xDnsPrefetchControl: false,
     xDownloadOptions: false,
     xPermittedCrossDomainPolicies: false,
     xXssProtection: false,
+  } as const;
+  const api = helmet({
+    ...common,
+    contentSecurityPolicy: { useDefaults: false, directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } },
+    crossOriginOpenerPolicy: false,
+    originAgentCluster: false,
   });
-  return (request, reply, done) => secure(request.raw, reply.raw, () => done());
+  const page = helmet({
+    ...common,
+    contentSecurityPolicy: {
+      directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: profile === 'aws' ? [] : null },
+    },
+  });
+  return (request, reply, done) =>
+    (request.url.startsWith(DOCS_PATH) ? page : api)(request.raw, reply.raw, () => done());
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {
@@ -96,7 +109,10 @@ function setUpOpenApi(app: NestFastifyApplication): void {
       .addBearerAuth({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' }, 'entra')
       .build(),
   );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json', yamlDocumentUrl: 'openapi.yaml' });
+  SwaggerModule.setup(DOCS_PATH.slice(1), app, document, {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
 }
 
 /** The embedded stand-ins, loaded only in the local profile (PGlite, s3rver and the dev issuer stay out of aws). */
