@@ -7,6 +7,7 @@ import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { routeMethods } from './common/method-not-allowed';
 import type { AppConfig } from './config/app-config';
+import { answerClientError } from './errors/client-errors';
 import { ProblemFilter } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import type { LocalRuntime } from './local/local.runtime';
@@ -26,6 +27,15 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const adapter = new FastifyAdapter({
       ...fastifyLogging(logger, config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
+      // A client trickling its request in holds a connection and a parser for as long as it likes: Fastify turns
+      // Node's request timeout off (0); the service keeps one, checked every second (Node's default: 30 s). Node
+      // enforces it only when given to the server at creation, where it also caps the headers timeout.
+      requestTimeout: config.http.requestTimeoutMs,
+      http: {
+        requestTimeout: config.http.requestTimeoutMs,
+        connectionsCheckingInterval: Math.min(1_000, config.http.requestTimeoutMs),
+      },
+      clientErrorHandler: answerClientError,
       trustProxy: config.profile === 'aws',
       // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
       return503OnClosing: false,

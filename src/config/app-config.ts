@@ -6,7 +6,8 @@ export type Permission = 'Documents.Read' | 'Documents.Write' | 'Audit.Read' | '
 /** The one typed configuration object every room reads. */
 export interface AppConfig {
   profile: Profile;
-  http: { host: string; port: number; bodyLimitBytes: number };
+  /** HTTP_REQUEST_TIMEOUT_MS: a request (headers and body) not received in full by then is answered 408. */
+  http: { host: string; port: number; bodyLimitBytes: number; requestTimeoutMs: number };
   logLevel: Environment['LOG_LEVEL'];
   shutdown: { timeoutMs: number; drainDelayMs: number };
   localDataDir: string;
@@ -246,6 +247,7 @@ function toAppConfig(env: Environment): AppConfig {
       host: env.HOST ?? (env.APP_PROFILE === 'aws' ? '0.0.0.0' : '127.0.0.1'),
       port: env.PORT,
       bodyLimitBytes: env.BODY_LIMIT_BYTES,
+      requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS,
     },
     logLevel: env.LOG_LEVEL,
     shutdown: { timeoutMs: env.SHUTDOWN_TIMEOUT_MS, drainDelayMs: env.SHUTDOWN_DRAIN_DELAY_MS },

@@ -34,6 +34,7 @@ export const environmentSchema = z.object({
   HOST: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(30_000),
   SHUTDOWN_TIMEOUT_MS: int(0, 600_000).default(25_000),
   SHUTDOWN_DRAIN_DELAY_MS: int(0, 600_000).default(0),
   LOCAL_DATA_DIR: z.string().min(1).default('.local'),

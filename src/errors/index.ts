@@ -1,2 +1,3 @@
 export * from './domain-errors';
 export * from './problem.filter';
+export * from './client-errors';

@@ -26,8 +26,9 @@ function isFastifyClientError(error: unknown): error is FastifyLikeError & { sta
   return typeof status === 'number' && status >= 400 && status < 500;
 }
 
-function slug(title: string): string {
-  return title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
+/** The problem type URI of a title: `https://navius.dev/problems/<title, slugged>`. */
+export function problemType(title: string): string {
+  return PROBLEM_BASE + title.toLowerCase().replace(/[^a-z0-9]+/g, '-');
 }
 
 /**
@@ -67,7 +68,7 @@ function toProblem(error: unknown, request: FastifyRequest): { problem: Problem;
   if (error instanceof DomainError) {
     return {
       problem: {
-        type: PROBLEM_BASE + slug(error.title),
+        type: problemType(error.title),
         title: error.title,
         status: error.status,
         detail: error.message,
@@ -85,7 +86,7 @@ function toProblem(error: unknown, request: FastifyRequest): { problem: Problem;
     // Terminus reports each dependency's state; keep it for operators reading a failed readiness.
     const checks = typeof body === 'object' && body !== null && 'details' in body ? { checks: body.details } : {};
     const headers: Record<string, string> = status === 503 ? { 'retry-after': '5' } : {};
-    return { problem: { type: PROBLEM_BASE + slug(title), title, status, detail, instance, ...checks }, headers };
+    return { problem: { type: problemType(title), title, status, detail, instance, ...checks }, headers };
   }
   if (isFastifyClientError(error)) {
     // Fastify's own client errors: malformed JSON, body over the limit, unsupported media type.
@@ -95,7 +96,7 @@ function toProblem(error: unknown, request: FastifyRequest): { problem: Problem;
       error.code === 'FST_ERR_CTP_BODY_TOO_LARGE'
         ? 'The request body is larger than the service accepts'
         : (error.message ?? title);
-    return { problem: { type: PROBLEM_BASE + slug(title), title, status, detail, instance }, headers: {} };
+    return { problem: { type: problemType(title), title, status, detail, instance }, headers: {} };
   }
   return {
     problem: {
