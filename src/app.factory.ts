@@ -2,13 +2,13 @@ import { Logger as NestLogger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { onRequestHookHandler } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import helmet from 'helmet';
 import { AppModule } from './app.module';
 import { routeMethods } from './common/method-not-allowed';
 import type { AppConfig } from './config/app-config';
 import { answerClientError } from './errors/client-errors';
-import { ProblemFilter } from './errors/problem.filter';
+import { ProblemFilter, sendProblem } from './errors/problem.filter';
 import { ShutdownState } from './health/shutdown.state';
 import type { LocalRuntime } from './local/local.runtime';
 import { createRootLogger, fastifyLogging, useNestLogger } from './observability/logging.module';
@@ -24,6 +24,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   const local = config.profile === 'local' ? await startLocalRuntime(config) : undefined;
   try {
     const logger = createRootLogger(config);
+    const setSecurityHeaders = securityHeaders(config.profile);
     const adapter = new FastifyAdapter({
       ...fastifyLogging(logger, config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
@@ -36,6 +37,14 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
         connectionsCheckingInterval: Math.min(1_000, config.http.requestTimeoutMs),
       },
       clientErrorHandler: answerClientError,
+      // A path the router cannot decode (`/%ff`) or with a parameter over its length limit (414): problem+json too,
+      // where Fastify's default answers plain JSON.
+      // These answers skip every hook, so they get the answer headers here.
+      frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+        setSecurityHeaders(request, reply);
+        setAnswerHeaders(request, reply);
+        sendProblem(error, request, reply, new NestLogger('ProblemFilter'));
+      },
       trustProxy: config.profile === 'aws',
       // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
       return503OnClosing: false,
@@ -47,13 +56,13 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
     const fastify = app.getHttpAdapter().getInstance();
     app.useGlobalFilters(new ProblemFilter(routeMethods(fastify)));
     if (local) new NestLogger('LocalRuntime').log(local.describe());
-    fastify.addHook('onRequest', securityHeaders(config.profile));
+    fastify.addHook('onRequest', (request, reply, done) => {
+      setSecurityHeaders(request, reply);
+      done();
+    });
     const shutdown = app.get(ShutdownState);
     fastify.addHook('onSend', (request, reply, payload, done) => {
-      reply.header('x-request-id', request.id);
-      // Answers carry personal data and presigned URLs (bearer credentials until they expire): no cache keeps
-      // them. Static files (Swagger UI) keep the caching they set.
-      if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+      setAnswerHeaders(request, reply);
       // While draining, every answer closes its keep-alive connection so clients reconnect elsewhere.
       if (shutdown.draining) reply.header('connection', 'close');
       done(null, payload);
@@ -73,18 +82,27 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   }
 }
 
+/**
+ * The request id, and `Cache-Control: no-store`: answers carry personal data and presigned URLs (bearer credentials
+ * until they expire), so no cache keeps them. Static files (Swagger UI) keep the caching they set.
+ */
+function setAnswerHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  reply.header('x-request-id', request.id);
+  if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+}
+
 /** Where Swagger UI's page and assets are served: the only HTML the service has. */
 const DOCS_PATH = '/docs';
 
 /**
- * The hook that sets the security headers, from helmet, built once (@fastify/helmet builds its middleware anew on
+ * Sets the security headers, from helmet, built once (@fastify/helmet builds its middleware anew on
  * every request). Every answer: `nosniff`, framing refused (X-Frame-Options and CSP `frame-ancestors`), no
  * referrer, same-origin resource policy, and HSTS in the aws profile only: the local profile serves plain http,
  * where RFC 6797 forbids it. API answers get OWASP's set for REST APIs, a CSP of `default-src 'none'`; Swagger UI's
  * pages get helmet's default CSP, which it runs under (upgrading its requests to https in aws only, for the same
  * reason). No legacy headers for browsers long gone: fewer bytes on every answer.
  */
-export function securityHeaders(profile: AppConfig['profile']): onRequestHookHandler {
+export function securityHeaders(profile: AppConfig['profile']): (request: FastifyRequest, reply: FastifyReply) => void {
   const common = {
     frameguard: { action: 'deny' },
     strictTransportSecurity: profile === 'aws',
@@ -105,8 +123,8 @@ export function securityHeaders(profile: AppConfig['profile']): onRequestHookHan
       directives: { frameAncestors: ["'none'"], upgradeInsecureRequests: profile === 'aws' ? [] : null },
     },
   });
-  return (request, reply, done) =>
-    (request.url.startsWith(DOCS_PATH) ? page : api)(request.raw, reply.raw, () => done());
+  // helmet's middleware sets its headers and calls back at once.
+  return (request, reply) => (request.url.startsWith(DOCS_PATH) ? page : api)(request.raw, reply.raw, () => undefined);
 }
 
 function setUpOpenApi(app: NestFastifyApplication): void {

@@ -7,7 +7,11 @@ async function headersOf(
   profile: 'local' | 'aws',
 ): Promise<{ api: Record<string, unknown>; page: Record<string, unknown> }> {
   const server = Fastify();
-  server.addHook('onRequest', securityHeaders(profile));
+  const setSecurityHeaders = securityHeaders(profile);
+  server.addHook('onRequest', (request, reply, done) => {
+    setSecurityHeaders(request, reply);
+    done();
+  });
   server.get('/v1/me', async () => ({ ok: true }));
   server.get('/docs', async (_request, reply) => reply.type('text/html').send('<html></html>'));
   try {

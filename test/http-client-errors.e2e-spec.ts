@@ -29,8 +29,11 @@ function problemOf(response: string): {
   return { status: Number(lines[0]?.split(' ')[1]), contentType, body: JSON.parse(body) as Record<string, unknown> };
 }
 
-/** Errors before any request exists: answered as problem+json like every other 4xx, then the connection closes. */
-describe('HTTP client errors', () => {
+/**
+ * Errors before any request exists (answered as problem+json like every other 4xx, then the connection closes), and
+ * paths Fastify's router refuses before any hook runs.
+ */
+describe('HTTP client and router errors', () => {
   let app: TestApp;
   let dir: Awaited<ReturnType<typeof tempDir>>;
 
@@ -70,6 +73,21 @@ describe('HTTP client errors', () => {
     expect(garbage.status).toBe(400);
     expect(garbage.contentType).toContain('application/problem+json');
     expect(garbage.body).toMatchObject({ status: 400, title: 'Bad Request' });
+  });
+
+  it('answers a path the router cannot decode 400 and an over-long parameter 414, with the usual headers', async () => {
+    for (const [path, status] of [
+      ['/v1/documents/%ff%fe', 400],
+      [`/v1/documents/${'a'.repeat(150)}`, 414],
+    ] as const) {
+      const answer = await call(`${app.url}${path}`);
+      expect(answer.status, path).toBe(status);
+      expect(answer.headers.get('content-type'), path).toContain('application/problem+json');
+      expect(answer.body, path).toMatchObject({ status, instance: path });
+      expect(answer.headers.get('cache-control'), path).toBe('no-store');
+      expect(answer.headers.get('x-content-type-options'), path).toBe('nosniff');
+      expect(answer.headers.get('x-request-id'), path).toBeTruthy();
+    }
   });
 
   it('keeps serving everyone else', async () => {
