@@ -25,6 +25,7 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
   try {
     const logger = createRootLogger(config);
     const setSecurityHeaders = securityHeaders(config.profile);
+    const problemLogger = new NestLogger('ProblemFilter');
     const adapter = new FastifyAdapter({
       ...fastifyLogging(logger, config.telemetry.debugLogSampleRate),
       bodyLimit: config.http.bodyLimitBytes,
@@ -38,12 +39,11 @@ export async function createApp(config: AppConfig): Promise<RunningApp> {
       },
       clientErrorHandler: answerClientError,
       // A path the router cannot decode (`/%ff`) or with a parameter over its length limit (414): problem+json too,
-      // where Fastify's default answers plain JSON.
-      // These answers skip every hook, so they get the answer headers here.
+      // where Fastify's default answers plain JSON. These answers skip every hook, so they get their headers here.
       frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
         setSecurityHeaders(request, reply);
         setAnswerHeaders(request, reply);
-        sendProblem(error, request, reply, new NestLogger('ProblemFilter'));
+        sendProblem(error, request, reply, problemLogger);
       },
       trustProxy: config.profile === 'aws',
       // A request that reaches a closing server is served, not refused: drain already keeps new traffic away.
